@@ -1,0 +1,64 @@
+# Entry points. `make demo` and `make test` are the two commands of the README; both
+# install what they need (tools/install-deps) and are safe to rerun.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+VENV ?= $(CURDIR)/.venv
+BUILD := $(CURDIR)/build
+COLLECTIONS := $(BUILD)/collections
+VERSION := $(shell awk '/^version:/ {print $$2}' galaxy.yml)
+TARBALL := $(BUILD)/virter-core-$(VERSION).tar.gz
+
+export VENV
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+
+.PHONY: deps collection unit sanity lint integration test demo demo-down \
+        sandbox-start sandbox-stop sandbox-status image
+
+deps:
+	tools/install-deps
+
+# The collection as users get it: built with ansible-galaxy and installed from the tarball.
+collection: deps
+	rm -rf $(COLLECTIONS) $(TARBALL)
+	ansible-galaxy collection build --output-path $(BUILD) . >/dev/null
+	ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	@echo "collection: $(TARBALL) installed under $(COLLECTIONS)"
+
+unit: deps
+	pytest -q tests/unit
+
+sanity: deps
+	tools/ansible-sanity
+
+lint: deps
+	ansible-lint --profile production
+
+sandbox-start: deps
+	tools/sandbox start
+
+sandbox-stop:
+	tools/sandbox stop
+
+sandbox-status:
+	tools/sandbox status
+
+image: deps
+	tools/build-guest-image >/dev/null
+
+integration: collection sandbox-start image
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) tools/sandbox exec pytest -q tests/integration
+
+test:
+	$(MAKE) unit
+	$(MAKE) sanity
+	$(MAKE) lint
+	$(MAKE) integration
+
+demo: collection sandbox-start image
+	VIRTER_DEMO_IMAGE=$$(tools/build-guest-image) tools/sandbox exec ansible-playbook playbooks/demo.yml
+
+demo-down: collection
+	tools/sandbox exec ansible-playbook playbooks/demo.yml -e virter_demo_state=absent

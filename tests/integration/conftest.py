@@ -1,0 +1,126 @@
+"""Fixtures of the integration tier.
+
+The tier runs inside the sandbox (tools/sandbox exec), so libvirt networks, VMs and the
+servers started here all live in the test network namespace.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+URI = os.environ.get("VIRTER_LIBVIRT_URI", "qemu:///system")
+
+
+@pytest.fixture(scope="session")
+def libvirt_conn():
+    import libvirt
+
+    conn = libvirt.open(URI)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def guest_image_file():
+    """The guest image built by tools/build-guest-image (path in VIRTER_TEST_IMAGE)."""
+    path = os.environ.get("VIRTER_TEST_IMAGE")
+    if not path or not Path(path).is_file():
+        pytest.fail("VIRTER_TEST_IMAGE must name the guest image (make integration sets it)")
+    return Path(path)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port, proc, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"{what} did not listen on 127.0.0.1:{port} within {timeout}s")
+
+
+def _stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory):
+    """Debian's docker-registry (CNCF distribution) on 127.0.0.1; yields its host:port."""
+    root = tmp_path_factory.mktemp("registry")
+    port = _free_port()
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: info\n"
+        "storage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\n"
+        "http:\n  addr: 127.0.0.1:{port}\n".format(root=root, port=port)
+    )
+    log = open(root / "registry.log", "w")
+    proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    _wait_for_port(port, proc, "docker-registry")
+    yield {"address": f"127.0.0.1:{port}", "data": root / "data", "log": root / "registry.log"}
+    _stop(proc)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def http_server(tmp_path_factory):
+    """A plain HTTP server on 127.0.0.1 serving a directory; yields (base_url, directory)."""
+    root = tmp_path_factory.mktemp("www")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(root), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_port(port, proc, "http.server")
+    yield f"http://127.0.0.1:{port}", root
+    _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def served_guest_image(http_server, guest_image_file):
+    """The guest image behind the HTTP server; yields its URL."""
+    base, root = http_server
+    (root / guest_image_file.name).symlink_to(guest_image_file)
+    return f"{base}/{guest_image_file.name}"
+
+
+@pytest.fixture(scope="session")
+def pool_guest_image(libvirt_conn, guest_image_file):
+    """The guest image as a volume of the `default` pool (QEMU must be able to read it)."""
+    import shutil
+
+    from lxml import etree
+
+    pool = libvirt_conn.storagePoolLookupByName("default")
+    target = Path(etree.fromstring(pool.XMLDesc()).findtext("target/path")) / "virter-test-guest-base.qcow2"
+    tmp = target.with_suffix(".part")
+    subprocess.run(["cp", "--reflink=auto", str(guest_image_file), str(tmp)], check=True)
+    tmp.chmod(0o644)
+    tmp.rename(target)
+    pool.refresh(0)
+    yield str(target)
+    target.unlink(missing_ok=True)
+    pool.refresh(0)
