@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 .PHONY: deps collection unit sanity lint integration test demo demo-down \
-        sandbox-start sandbox-stop sandbox-status image
+        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image
 
 deps:
 	tools/install-deps
@@ -56,9 +56,13 @@ test:
 	$(MAKE) sanity
 	$(MAKE) lint
 	$(MAKE) integration
+	$(MAKE) sandbox-lifecycle
 
 demo: collection sandbox-start image
-	VIRTER_DEMO_IMAGE=$$(tools/build-guest-image) tools/sandbox exec ansible-playbook playbooks/demo.yml
+	VIRTER_DEMO_IMAGE=$$(tools/build-guest-image) tools/sandbox exec ansible-playbook demo/demo.yml
 
 demo-down: collection
-	tools/sandbox exec ansible-playbook playbooks/demo.yml -e virter_demo_state=absent
+	tools/sandbox exec ansible-playbook demo/demo.yml -e virter_demo_state=absent
+
+sandbox-lifecycle: deps
+	pytest -q tests/sandbox

@@ -22,7 +22,7 @@ def run_playbook(path, extra_vars=None, check=False, diff=False, env=None, timeo
     if diff:
         cmd.append("--diff")
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+        cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}, check=False
     )
     if proc.returncode != 0:
         raise PlaybookFailed(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")

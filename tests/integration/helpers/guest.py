@@ -115,7 +115,7 @@ class Guest:
 
     def boot(self):
         pool = self.conn.storagePoolLookupByName(POOL)
-        _, client_pub = ssh_keygen(self.key)
+        client_pub = ssh_keygen(self.key)[1]
         host_priv, host_pub = ssh_keygen(self.workdir / "ssh_host_ed25519_key")
         self.known_hosts.write_text(f"{self.ip} {host_pub}\n")
         user_data = "#cloud-config\n" + _yaml(
@@ -156,7 +156,7 @@ class Guest:
                 "-o", "ConnectTimeout=2",
                 f"root@{self.ip}", command,
             ],
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True, text=True, timeout=timeout, check=False,
         )
 
     def wait_ready(self, timeout=400):
