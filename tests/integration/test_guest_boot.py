@@ -33,6 +33,10 @@ def test_guest_boots_and_accepts_pinned_ssh(guest, libvirt_conn):
     # The guest's address is the one the static DHCP entry fixed by id.
     addr = guest.ssh("ip -4 -o addr show dev eth0")
     assert f"inet {guest.ip}/" in addr.stdout
+    # Both injected host keys are the ones the guest presents.
+    keys = guest.ssh("for k in rsa ed25519; do cat /etc/ssh/ssh_host_${k}_key.pub; echo; done")
+    pinned = {" ".join(line.split()[1:3]) for line in guest.known_hosts.read_text().splitlines()}
+    assert {" ".join(line.split()[:2]) for line in keys.stdout.splitlines() if line} == pinned
 
     guest.destroy()
     assert "vtest-boot" not in libvirt_conn.listDefinedDomains() + [d.name() for d in libvirt_conn.listAllDomains()]

@@ -1,9 +1,5 @@
-"""Boot a guest straight through libvirt-python: the proof that real VMs run here.
-
-This is test equipment, independent of the collection's modules, so that a failure here
-points at the environment (sandbox, image, QEMU), not at the code under test.
-"""
-import io
+"""Boot a guest straight through libvirt-python with the core's seed and domain XML
+builders: the proof that real VMs run here, independent of the virter_vm module."""
 import json
 import subprocess
 import time
@@ -11,31 +7,14 @@ import uuid
 from pathlib import Path
 
 import libvirt
-import pycdlib
 from lxml import etree
 from lxml.builder import E
 
+from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys
+
 POOL = "default"
 NETWORK = "default"
-
-
-def ssh_keygen(path, kind="ed25519"):
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "", "-f", str(path)], check=True)
-    return Path(path).read_text(), Path(f"{path}.pub").read_text().strip()
-
-
-def nocloud_iso(meta_data, user_data):
-    """A NoCloud seed: an ISO 9660 volume labelled `cidata` with Rock Ridge names."""
-    iso = pycdlib.PyCdlib()
-    iso.new(interchange_level=3, vol_ident="cidata", rock_ridge="1.09", joliet=3)
-    for name, text in (("meta-data", meta_data), ("user-data", user_data)):
-        data = text.encode()
-        iso_name = "/" + name.replace("-", "").upper() + ".;1"
-        iso.add_fp(io.BytesIO(data), len(data), iso_name, rr_name=name, joliet_path="/" + name)
-    out = io.BytesIO()
-    iso.write_fp(out)
-    iso.close()
-    return out.getvalue()
+_UPDATE = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
 
 
 def upload_volume(pool, name, data, fmt="raw"):
@@ -58,45 +37,8 @@ def overlay_volume(pool, name, backing_path, capacity):
     return pool.createXML(etree.tostring(xml).decode(), 0)
 
 
-def domain_xml(name, disk_path, iso_path, mac, console_log):
-    return etree.tostring(
-        E.domain(
-            E.name(name),
-            E.memory("1048576", unit="KiB"),
-            E.vcpu("1"),
-            E.os(E.type("hvm", machine="q35")),
-            E.features(E.acpi()),
-            E.on_poweroff("destroy"),
-            E.devices(
-                E.disk(
-                    E.driver(name="qemu", type="qcow2", cache="unsafe"),
-                    E.source(file=disk_path),
-                    E.target(dev="vda", bus="virtio"),
-                    type="file",
-                    device="disk",
-                ),
-                # The cloud kernel has no SATA driver: the seed is a SCSI cdrom on virtio-scsi.
-                E.controller(type="scsi", model="virtio-scsi", index="0"),
-                E.disk(
-                    E.driver(name="qemu", type="raw"),
-                    E.source(file=iso_path),
-                    E.target(dev="sda", bus="scsi"),
-                    E.readonly(),
-                    type="file",
-                    device="cdrom",
-                ),
-                E.interface(E.mac(address=mac), E.source(network=NETWORK), E.model(type="virtio"), type="network"),
-                E.serial(E.target(port="0"), E.log(file=console_log), type="pty"),
-                E.console(E.target(type="serial", port="0"), type="pty"),
-                E.rng(E.backend("/dev/urandom", model="random"), model="virtio"),
-            ),
-            type="qemu",
-        )
-    ).decode()
-
-
 class Guest:
-    """One VM booted from `image_path` with a pinned ed25519 host key; removed by `destroy`."""
+    """One VM booted from `image_path` with pinned host keys; removed by `destroy`."""
 
     def __init__(self, conn, workdir, name, vm_id, image_path):
         self.conn = conn
@@ -108,41 +50,39 @@ class Guest:
         self.ip = host_ip.rsplit(".", 1)[0] + ".%d" % vm_id
         self.image_path = image_path
         self.console_log = f"/var/log/libvirt/qemu/{name}-console.log"
-        self.key = self.workdir / "id_ed25519"
+        self.key = self.workdir / "id_rsa"
         self.known_hosts = self.workdir / "known_hosts"
-        self.uuid = str(uuid.uuid4())
+        self.volumes = (f"{name}.qcow2", f"{name}-cidata.iso")
         self._host_entry = etree.tostring(E.host(mac=self.mac, ip=self.ip)).decode()
 
     def boot(self):
         pool = self.conn.storagePoolLookupByName(POOL)
-        client_pub = ssh_keygen(self.key)[1]
-        host_priv, host_pub = ssh_keygen(self.workdir / "ssh_host_ed25519_key")
-        self.known_hosts.write_text(f"{self.ip} {host_pub}\n")
-        user_data = "#cloud-config\n" + _yaml(
-            {
-                "users": [],
-                "disable_root": False,
-                "ssh_authorized_keys": [client_pub],
-                "ssh_deletekeys": True,
-                "ssh_keys": {"ed25519_private": host_priv, "ed25519_public": host_pub},
-            }
-        )
-        meta_data = _yaml({"instance-id": self.uuid, "local-hostname": self.name})
-        iso = upload_volume(pool, f"{self.name}-cidata.iso", nocloud_iso(meta_data, user_data))
+        client_pub = _keys.ensure_key_pair(str(self.key))
+        host_keys = _keys.generate_host_keys()
+        self.known_hosts.write_text("".join(
+            _keys.known_hosts_line([self.ip, self.name], host_keys[kind + "_public"]) + "\n"
+            for kind in ("rsa", "ed25519")
+        ))
+        instance = str(uuid.uuid4())
+        seed = _cloudinit.seed_iso({
+            "meta-data": _cloudinit.meta_data(instance, self.name),
+            "user-data": _cloudinit.user_data(self.name, None, [client_pub], host_keys),
+        })
+        upload_volume(pool, self.volumes[1], seed)
         info = subprocess.run(
             ["qemu-img", "info", "--output=json", self.image_path], capture_output=True, text=True, check=True
         )
-        capacity = json.loads(info.stdout)["virtual-size"]
-        disk = overlay_volume(pool, f"{self.name}.qcow2", self.image_path, capacity)
-        net = self.conn.networkLookupByName(NETWORK)
-        net.update(
-            libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
-            libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-            -1,
-            self._host_entry,
-            libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG,
+        overlay_volume(pool, self.volumes[0], self.image_path, json.loads(info.stdout)["virtual-size"])
+        self.conn.networkLookupByName(NETWORK).update(
+            libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+            self._host_entry, _UPDATE,
         )
-        dom = self.conn.defineXML(domain_xml(self.name, disk.path(), iso.path(), self.mac, self.console_log))
+        dom = self.conn.defineXML(_domain_xml.build({
+            "name": self.name, "uuid": instance, "virt_type": "qemu", "arch": "amd64",
+            "memory": 1024 ** 3, "vcpus": 1, "user": "root", "host_key": host_keys["rsa_public"],
+            "pool": POOL, "boot_volume": self.volumes[0], "seed_volume": self.volumes[1],
+            "disk_cache": "unsafe", "mac": self.mac, "network": NETWORK, "console_file": self.console_log,
+        }))
         dom.create()
 
     def ssh(self, command, timeout=20):
@@ -192,7 +132,7 @@ class Guest:
                 dom.destroy()
             dom.undefine()
         pool = self.conn.storagePoolLookupByName(POOL)
-        for vol_name in (f"{self.name}.qcow2", f"{self.name}-cidata.iso"):
+        for vol_name in self.volumes:
             try:
                 pool.storageVolLookupByName(vol_name).delete(0)
             except libvirt.libvirtError:
@@ -200,16 +140,7 @@ class Guest:
         net = self.conn.networkLookupByName(NETWORK)
         if self.mac in net.XMLDesc():
             net.update(
-                libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE,
-                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                -1,
-                self._host_entry,
-                libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG,
+                libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+                self._host_entry, _UPDATE,
             )
         Path(self.console_log).unlink(missing_ok=True)
-
-
-def _yaml(data):
-    import yaml
-
-    return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)

@@ -1,0 +1,99 @@
+import libvirt
+import pytest
+from lxml import etree
+
+from ansible_collections.virter.core.plugins.module_utils import _domain_xml
+
+SPEC = {
+    "name": "vm1", "uuid": "6f1f7f2c-1d5e-4c1b-9a43-0d1f5a3c2b10", "virt_type": "qemu", "arch": "amd64",
+    "memory": 1024 ** 3, "vcpus": 2, "user": "root", "host_key": "ssh-rsa AAAA",
+    "group": "lab", "image": "debian-12", "inputs": "sha256:00",
+    "pool": "default", "boot_volume": "virter:work:vm1", "seed_volume": "virter:work:vm1-cidata",
+    "disk_cache": "unsafe", "mac": "52:54:00:00:00:05", "network": "default",
+}
+
+
+def parse(spec):
+    return etree.fromstring(_domain_xml.build(spec).encode())
+
+
+@pytest.mark.parametrize("index,letters", [(0, "a"), (1, "b"), (25, "z"), (26, "aa"), (27, "ab"), (701, "zz"), (702, "aaa")])
+def test_drive_letters(index, letters):
+    assert _domain_xml.drive_letters(index) == letters
+
+
+def test_build_has_virters_shape():
+    root = parse(SPEC)
+    assert root.get("type") == "qemu"
+    assert root.find("os/type").attrib == {"arch": "x86_64", "machine": "q35"}
+    assert root.find("cpu").get("mode") == "maximum"
+    assert root.find("memory").text == str(1024 ** 2) and root.find("memory").get("unit") == "KiB"
+    boot, seed = root.findall("devices/disk")
+    assert boot.find("source").attrib == {"pool": "default", "volume": "virter:work:vm1"}
+    assert boot.find("target").attrib == {"dev": "vda", "bus": "virtio"}
+    assert boot.find("driver").get("discard") == "unmap"
+    assert seed.get("device") == "cdrom"
+    assert seed.find("target").attrib == {"dev": "sda", "bus": "scsi"}
+    assert root.find("devices/controller[@type='scsi']").get("model") == "virtio-scsi"
+    nic = root.find("devices/interface")
+    assert nic.find("mac").get("address") == "52:54:00:00:00:05"
+    assert nic.find("source").get("network") == "default"
+
+
+def test_kvm_uses_host_model():
+    assert parse(dict(SPEC, virt_type="kvm")).find("cpu").get("mode") == "host-model"
+
+
+def test_extra_disks_take_letters_per_bus():
+    disks = [
+        {"pool": "default", "volume": "virter:work:vm1-a", "format": "qcow2", "bus": "virtio"},
+        {"pool": "default", "volume": "virter:work:vm1-b", "format": "raw", "bus": "scsi"},
+        {"pool": "other", "volume": "virter:work:vm1-c", "format": "raw", "bus": "ide"},
+        {"pool": "default", "volume": "virter:work:vm1-d", "format": "qcow2", "bus": "virtio"},
+    ]
+    targets = [d.find("target").get("dev") for d in parse(dict(SPEC, disks=disks)).findall("devices/disk")]
+    assert targets == ["vda", "sda", "vdb", "sdb", "hda", "vdc"]
+
+
+def test_optional_devices():
+    spec = dict(SPEC, console_file="/var/log/vm1.log", vnc_port=6005, vnc_listen="127.0.0.1", gdb_port=1234,
+                mounts=[{"host": "/srv", "vm": "/mnt"}],
+                nics=[{"type": "bridge", "source": "br0", "model": "e1000", "mac": "52:54:00:aa:00:01"}])
+    root = parse(spec)
+    assert root.find("devices/serial/log").attrib == {"file": "/var/log/vm1.log", "append": "on"}
+    assert root.find("devices/graphics").attrib == {"type": "vnc", "port": "6005", "listen": "127.0.0.1"}
+    args = root.findall("{%s}commandline/{%s}arg" % (_domain_xml.QEMU_NS, _domain_xml.QEMU_NS))
+    assert [a.get("value") for a in args] == ["-gdb", "tcp::1234"]
+    assert root.find("memoryBacking/access").get("mode") == "shared"
+    assert root.find("devices/filesystem/target").get("dir") == "/mnt"
+    extra = root.findall("devices/interface")[1]
+    assert extra.get("type") == "bridge" and extra.find("source").get("bridge") == "br0"
+
+
+def test_read_round_trips_what_build_wrote():
+    spec = dict(SPEC, console_file="/var/log/vm1.log", vnc_port=6005, vnc_listen="127.0.0.1")
+    seen = _domain_xml.read(_domain_xml.build(spec))
+    for key in ("name", "uuid", "user", "group", "image", "inputs", "memory", "vcpus", "mac", "network",
+                "disk_cache", "console_file", "vnc_port", "vnc_listen"):
+        assert seen[key] == spec[key], key
+    assert seen["host_key"] == "ssh-rsa AAAA"
+    assert seen["virter"] is True
+    assert seen["volumes"] == [("default", "virter:work:vm1"), ("default", "virter:work:vm1-cidata")]
+
+
+def test_read_domain_without_metadata():
+    seen = _domain_xml.read("<domain type='kvm'><name>other</name><memory unit='MiB'>512</memory><vcpu>1</vcpu></domain>")
+    assert seen["virter"] is False and seen["user"] is None and seen["group"] is None
+    assert seen["memory"] == 512 * 1024 ** 2
+
+
+def test_libvirt_accepts_the_xml_and_keeps_both_metadata_blocks():
+    conn = libvirt.open("test:///default")
+    try:
+        spec = dict(SPEC, virt_type="test", pool="default-pool")
+        dom = conn.defineXML(_domain_xml.build(spec))
+        seen = _domain_xml.read(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        assert (seen["user"], seen["host_key"], seen["group"], seen["image"]) == ("root", "ssh-rsa AAAA", "lab", "debian-12")
+        assert dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, _domain_xml.VIRTER_NS).count("ssh-rsa AAAA") == 1
+    finally:
+        conn.close()
