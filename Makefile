@@ -21,10 +21,14 @@ deps:
 	tools/install-deps
 
 # The collection as users get it: built with ansible-galaxy and installed from the tarball.
+# Installed beside and swapped in, so a run that uses the old install is not cut short.
 collection: deps
-	rm -rf $(COLLECTIONS) $(TARBALL)
+	rm -rf $(TARBALL) $(COLLECTIONS).new $(COLLECTIONS).old
 	ansible-galaxy collection build --output-path $(BUILD) . >/dev/null
-	ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	ansible-galaxy collection install --force -p $(COLLECTIONS).new $(TARBALL) >/dev/null
+	if [ -d $(COLLECTIONS) ]; then mv $(COLLECTIONS) $(COLLECTIONS).old; fi
+	mv $(COLLECTIONS).new $(COLLECTIONS)
+	rm -rf $(COLLECTIONS).old
 	@echo "collection: $(TARBALL) installed under $(COLLECTIONS)"
 
 unit: deps
@@ -58,8 +62,12 @@ test:
 	$(MAKE) integration
 	$(MAKE) sandbox-lifecycle
 
+# Software emulation by default: KVM is not usable on every host that offers /dev/kvm.
+VIRT_TYPE ?= qemu
+
 demo: collection sandbox-start image
-	VIRTER_DEMO_IMAGE=$$(tools/build-guest-image) tools/sandbox exec ansible-playbook demo/demo.yml
+	VIRTER_DEMO_IMAGE=$$(tools/build-guest-image) VIRTER_DEMO_VIRT_TYPE=$(VIRT_TYPE) \
+		tools/sandbox exec ansible-playbook demo/demo.yml
 
 demo-down: collection
 	tools/sandbox exec ansible-playbook demo/demo.yml -e virter_demo_state=absent

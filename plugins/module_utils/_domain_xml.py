@@ -7,7 +7,8 @@
 The shape follows virter's, so either tool manages VMs made by the other: the boot
 overlay and the NoCloud seed are pool volumes, the seed is a SCSI cdrom on virtio-scsi,
 the access NIC comes first, and virter's <metadata> (RSA host key, SSH user) is written
-beside the collection's own (group, image, cloud-init inputs).
+beside the collection's own (group, image, and a record of what only a new VM can
+change).
 
 PRIVATE to the collection: no stable API.
 """
@@ -15,7 +16,10 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from lxml import etree
+try:
+    from lxml import etree
+except ImportError:
+    etree = None  # reported by _client.require_libraries()
 
 VIRTER_NS = "https://github.com/LINBIT/virter"
 CORE_NS = "https://virter-core/vm/1"
@@ -70,7 +74,7 @@ def build(spec):
     _sub(virter, "{%s}hostkey" % VIRTER_NS, spec["host_key"] + "\n")
     _sub(virter, "{%s}ssh-user-name" % VIRTER_NS, spec["user"])
     core = etree.SubElement(metadata, "{%s}vm" % CORE_NS, nsmap={"virter-core": CORE_NS})
-    for key in ("group", "image", "inputs"):
+    for key in ("group", "image", "record"):
         if spec.get(key) is not None:
             _sub(core, "{%s}%s" % (CORE_NS, key), spec[key])
 
@@ -134,9 +138,7 @@ def build(spec):
     console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port="0")
     if spec.get("vnc_port"):
-        _sub(devices, "graphics", type="vnc", port=spec["vnc_port"], listen=spec["vnc_listen"])
-        video = _sub(devices, "video")
-        _sub(video, "model", type="virtio")
+        _vnc(devices, spec["vnc_port"], spec["vnc_listen"])
     _sub(devices, "memballoon", model="virtio")
     rng = _sub(devices, "rng", model="virtio")
     _sub(rng, "backend", "/dev/urandom", model="random")
@@ -150,6 +152,47 @@ def build(spec):
         for value in ("-gdb", "tcp::%d" % spec["gdb_port"]):
             _sub(commandline, "{%s}arg" % QEMU_NS, value=value)
     return etree.tostring(domain, pretty_print=True).decode()
+
+
+def _vnc(devices, port, listen):
+    _sub(devices, "graphics", type="vnc", port=port, listen=listen)
+    video = _sub(devices, "video")
+    _sub(video, "model", type="virtio")
+
+
+def apply(xml, changes):
+    """The persistent XML `xml` with `changes` {field: new value} for the fields a
+    defined domain takes at its next boot (memory, vcpus, disk_cache, console_file,
+    vnc_port, vnc_listen)."""
+    root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    devices = root.find("devices")
+    if "memory" in changes:
+        for tag in ("memory", "currentMemory"):
+            element = root.find(tag)
+            if element is not None:
+                element.text = str(changes["memory"] // 1024)
+                element.set("unit", "KiB")
+    if "vcpus" in changes:
+        root.find("vcpu").text = str(changes["vcpus"])
+    if "disk_cache" in changes:
+        for driver in root.findall("devices/disk/driver"):
+            if changes["disk_cache"]:
+                driver.set("cache", changes["disk_cache"])
+            else:
+                driver.attrib.pop("cache", None)
+    if "console_file" in changes:
+        serial = root.find("devices/serial")
+        for log in serial.findall("log"):
+            serial.remove(log)
+        if changes["console_file"]:
+            serial.insert(0, etree.Element("log", file=changes["console_file"], append="on"))
+    if "vnc_port" in changes or "vnc_listen" in changes:
+        for tag in ("graphics", "video"):
+            for element in devices.findall(tag):
+                devices.remove(element)
+        if changes.get("vnc_port"):
+            _vnc(devices, changes["vnc_port"], changes.get("vnc_listen"))
+    return etree.tostring(root).decode()
 
 
 def read(xml):
@@ -171,7 +214,7 @@ def read(xml):
         "user": virter.findtext("{%s}ssh-user-name" % VIRTER_NS) if virter is not None else None,
         "group": core.findtext("{%s}group" % CORE_NS) if core is not None else None,
         "image": core.findtext("{%s}image" % CORE_NS) if core is not None else None,
-        "inputs": core.findtext("{%s}inputs" % CORE_NS) if core is not None else None,
+        "record": core.findtext("{%s}record" % CORE_NS) if core is not None else None,
         "memory": _kib(memory) * 1024 if memory is not None else None,
         "vcpus": int(root.findtext("vcpu") or 0),
         "mac": access.find("mac").get("address") if access is not None and access.find("mac") is not None else None,

@@ -1,0 +1,128 @@
+import pytest
+
+from ansible_collections.virter.core.plugins.module_utils import _network_plan as p
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
+
+
+def params(**kw):
+    base = {"name": "lab", "cidr": "192.168.250.1/24", "forward_mode": "nat", "dhcp": True,
+            "dhcp_ids": None, "domain": None, "bridge": None, "dnsmasq_options": []}
+    base.update(kw)
+    return base
+
+
+def host(vm_id, name=None, net="192.168.250"):
+    return {"mac": "52:54:00:00:00:%02x" % vm_id, "ip": "%s.%d" % (net, vm_id), "name": name}
+
+
+def model(**kw):
+    base = {"name": "lab", "bridge": "virbr1", "forward_mode": "nat", "domain": "old",
+            "cidr": "192.168.250.1/24", "ranges": [("192.168.250.2", "192.168.250.254")],
+            "hosts": [], "dnsmasq_options": []}
+    base.update(kw)
+    return base
+
+
+def test_desired_for_a_new_network():
+    assert p.desired_network(params(), None) == {
+        "name": "lab", "bridge": None, "forward_mode": "nat", "domain": None,
+        "cidr": "192.168.250.1/24", "ranges": [("192.168.250.2", "192.168.250.254")],
+        "dnsmasq_options": [],
+    }
+
+
+def test_unset_options_keep_what_exists():
+    desired = p.desired_network(params(cidr=None, dhcp=False), model())
+    assert desired["cidr"] == "192.168.250.1/24"
+    assert desired["bridge"] == "virbr1" and desired["domain"] == "old"
+    assert desired["ranges"] == []
+    assert p.desired_network(params(domain=""), model())["domain"] is None
+
+
+@pytest.mark.parametrize("kw, actual, match", [
+    ({"name": "bad name"}, None, "invalid network name"),
+    ({"cidr": None}, None, "needs an IPv4 address"),
+    ({"cidr": "fd00::1/64"}, None, "IPv4"),
+    ({"cidr": "192.168.250.1"}, None, "prefix length"),
+    ({"forward_mode": "bridge"}, None, "invalid forward_mode"),
+    ({"bridge": "br 0"}, None, "invalid bridge name"),
+    ({"cidr": None}, model(cidr=None), "needs an IPv4 address"),
+])
+def test_desired_rejects(kw, actual, match):
+    with pytest.raises(InvalidInput, match=match):
+        p.desired_network(params(**kw), actual)
+
+
+def test_wanted_hosts():
+    assert p.wanted_hosts(None, "192.168.250.1/24") is None
+    assert p.wanted_hosts({"first": 2, "count": 2}, "192.168.250.1/24") == [host(2), host(3)]
+    with pytest.raises(InvalidInput, match="do not fit"):
+        p.wanted_hosts({"first": 250, "count": 10}, "192.168.250.1/24")
+
+
+def test_converge_hosts_adds_and_removes_only_unnamed_unused():
+    current = [host(2), host(9), host(10, name="vm10"), host(11)]
+    wanted = [host(2), host(3)]
+    assert p.removal_candidates(current, wanted) == [host(9), host(11)]
+    # 52:54:00:00:00:0b (id 11) is used by a domain's interface: it stays
+    result = p.converge_hosts(current, wanted, {"52:54:00:00:00:0b"})
+    assert result == [host(2), host(10, name="vm10"), host(11), host(3)]
+
+
+def test_converge_hosts_unmanaged():
+    current = [host(9)]
+    assert p.converge_hosts(current, None, set()) == current
+    assert p.removal_candidates(current, None) == []
+
+
+def test_named_entry_with_the_same_address_satisfies_a_wanted_one():
+    assert p.converge_hosts([host(3, name="vm")], [host(3)], set()) == [host(3, name="vm")]
+
+
+def test_converge_hosts_conflict():
+    clash = {"mac": "52:54:00:00:00:03", "ip": "192.168.250.99", "name": "other"}
+    with pytest.raises(Conflict, match="clashes with the existing entry"):
+        p.converge_hosts([clash], [host(3)], set())
+
+
+def test_hosts_for_new_subnet_drops_outside_entries():
+    current = model(hosts=[host(2), host(3, name="vm", net="192.168.250")])
+    assert p.hosts_for(current, "192.168.0.1/16", None, set()) == current["hosts"]
+    assert p.hosts_for(current, "10.0.0.1/24", None, set()) == []
+
+
+def test_update_ops():
+    current = model(hosts=[host(2), host(5)], ranges=[("192.168.250.10", "192.168.250.20")])
+    ops = p.update_ops(current, [("192.168.250.2", "192.168.250.254")], [host(2), host(3)])
+    assert ops == [
+        (p.DELETE, p.HOST, host(5)),
+        (p.DELETE, p.RANGE, ("192.168.250.10", "192.168.250.20")),
+        (p.ADD, p.RANGE, ("192.168.250.2", "192.168.250.254")),
+        (p.ADD, p.HOST, host(3)),
+    ]
+    assert p.update_ops(current, current["ranges"], current["hosts"]) == []
+
+
+def test_restart_fields():
+    assert not p.restart_fields_differ(model(), model(hosts=[host(2)], ranges=[]))
+    for field, value in [("forward_mode", "route"), ("bridge", "x"), ("cidr", "10.0.0.1/24"),
+                         ("domain", None), ("dnsmasq_options", ["a"])]:
+        assert p.restart_fields_differ(model(), model(**{field: value}))
+
+
+def test_used_ids_by_mac_and_ip():
+    hosts = [host(2), {"mac": "52:54:00:00:00:07", "ip": "192.168.250.9", "name": None},
+             {"mac": "aa:bb:cc:dd:ee:ff", "ip": "192.168.250.20", "name": None}]
+    assert p.used_ids(model(hosts=hosts)) == {2, 7, 9, 20}
+
+
+def test_public_model():
+    out = p.public_model(model(hosts=[host(2, name="a")]), True, False)
+    assert out == {
+        "name": "lab", "active": True, "autostart": False, "bridge": "virbr1",
+        "cidr": "192.168.250.1/24", "forward_mode": "nat", "domain": "old",
+        "dhcp_range": {"start": "192.168.250.2", "end": "192.168.250.254"},
+        "dnsmasq_options": [],
+        "hosts": [{"id": 2, "mac": "52:54:00:00:00:02", "ip": "192.168.250.2", "name": "a"}],
+    }
+    assert p.public_model(model(ranges=[], cidr=None), False, False)["dhcp_range"] is None

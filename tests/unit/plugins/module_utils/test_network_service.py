@@ -1,0 +1,218 @@
+"""The network service against libvirt's in-process test driver (test:///default).
+
+Each connection opened to test:///default starts from the same fresh state: a running
+network `default` (192.168.122.1/24) and a running domain `test` whose interface is on it.
+
+Limits of the test driver, covered by tests/integration/test_network.py instead:
+- it keeps no separate persistent definition (no VIR_NETWORK_XML_INACTIVE), so changes
+  that need a restart of a running network cannot be observed here;
+- it drops <dnsmasq:options>;
+- it has no DHCP leases (release's lease drop is not exercised).
+It does implement virNetworkUpdate of ip-dhcp-host and ip-dhcp-range, including the
+refusal of a duplicate MAC or IP that reservations rely on.
+"""
+import libvirt
+import pytest
+
+from ansible_collections.virter.core.plugins.module_utils import _network as n
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound
+
+
+@pytest.fixture
+def conn():
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    conn = libvirt.open("test:///default")
+    yield conn
+    conn.close()
+
+
+def params(**kw):
+    base = {"name": "lab", "state": "present", "cidr": "10.20.0.1/24", "forward_mode": "nat",
+            "dhcp": True, "dhcp_ids": None, "domain": None, "bridge": "vtbr-lab",
+            "autostart": True, "dnsmasq_options": [], "restart": "never", "force": False}
+    base.update(kw)
+    return base
+
+
+def xml_of(conn, name):
+    return conn.networkLookupByName(name).XMLDesc(0)
+
+
+def test_create_check_mode_predicts_exactly(conn):
+    p = params(domain="lab.test", dhcp_ids={"first": 2, "count": 3})
+    predicted = n.NetworkService(conn, check_mode=True).present(p)
+    assert predicted["changed"] and n.lookup(conn, "lab") is None
+    real = n.NetworkService(conn).present(p)
+    assert real["changed"]
+    assert real["network"] == predicted["network"]
+    assert real["diff"] == predicted["diff"]
+    assert real["diff"]["before"] == {"state": "absent"}
+    assert [h["id"] for h in real["network"]["hosts"]] == [2, 3, 4]
+    assert real["network"]["active"] and real["network"]["autostart"]
+    again = n.NetworkService(conn).present(p)
+    assert not again["changed"] and not again["restart_needed"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_host_entries_added_and_removed(conn):
+    service = n.NetworkService(conn)
+    service.present(params(dhcp_ids={"first": 2, "count": 3}))
+    p = params(dhcp_ids={"first": 4, "count": 2})
+    predicted = n.NetworkService(conn, check_mode=True).present(p)
+    real = service.present(p)
+    assert predicted["changed"] and real["changed"] and not real["restart_needed"]
+    assert predicted["network"] == real["network"]
+    assert [h["ip"] for h in real["network"]["hosts"]] == ["10.20.0.4", "10.20.0.5"]
+    assert "52:54:00:00:00:02" not in xml_of(conn, "lab")
+    assert not service.present(p)["changed"]
+
+
+def test_range_follows_dhcp(conn):
+    service = n.NetworkService(conn)
+    service.present(params())
+    off = service.present(params(dhcp=False))
+    assert off["changed"] and off["network"]["dhcp_range"] is None and not off["restart_needed"]
+    on = service.present(params())
+    assert on["network"]["dhcp_range"] == {"start": "10.20.0.2", "end": "10.20.0.254"}
+
+
+def test_dhcp_ids_keep_named_entries_and_those_a_domain_uses(conn):
+    net = conn.networkLookupByName("default")
+    flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+    for entry in ("<host mac='aa:bb:cc:dd:ee:ff' ip='192.168.122.50'/>",  # domain `test` uses this MAC
+                  "<host mac='52:54:00:00:00:33' name='named' ip='192.168.122.51'/>",
+                  "<host mac='52:54:00:00:00:34' ip='192.168.122.52'/>"):
+        net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                   libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, entry, flags)
+    result = n.NetworkService(conn).present(params(
+        name="default", cidr=None, bridge=None, autostart=False, dhcp_ids={"first": 2, "count": 1}))
+    assert [h["mac"] for h in result["network"]["hosts"]] == [
+        "aa:bb:cc:dd:ee:ff", "52:54:00:00:00:33", "52:54:00:00:00:02"]
+
+
+def test_start_an_inactive_network_and_redefine_it(conn):
+    service = n.NetworkService(conn)
+    service.present(params())
+    conn.networkLookupByName("lab").destroy()
+    p = params(domain="lab.test", forward_mode="route")
+    predicted = n.NetworkService(conn, check_mode=True).present(p)
+    real = service.present(p)
+    assert predicted["changed"] and real["changed"] and not real["restart_needed"]
+    assert predicted["network"] == real["network"]
+    assert real["network"]["active"] and real["network"]["domain"] == "lab.test"
+    assert real["diff"]["before"]["active"] is False
+
+
+@pytest.mark.parametrize("kw, error, match", [
+    ({"cidr": "10.20.0.1"}, InvalidInput, "prefix length"),
+    ({"cidr": "fd00::1/64"}, InvalidInput, "IPv4"),
+    ({"cidr": "10.20.0.0/24"}, InvalidInput, "network or broadcast"),
+    ({"dhcp_ids": {"first": 250, "count": 10}}, InvalidInput, "do not fit"),
+    ({"dhcp_ids": {"first": 2, "count": 70000}}, InvalidInput, "65535"),
+    ({"forward_mode": "passthrough"}, InvalidInput, "forward_mode"),
+    ({"name": "no/slash"}, InvalidInput, "invalid network name"),
+    ({"cidr": None}, InvalidInput, "needs an IPv4 address"),
+])
+@pytest.mark.parametrize("existing", [False, True])
+def test_bad_input_changes_nothing(conn, kw, error, match, existing):
+    if existing:
+        n.NetworkService(conn).present(params(dhcp_ids={"first": 2, "count": 2}))
+    before = {net.name(): net.XMLDesc(0) for net in conn.listAllNetworks()}
+    if existing and kw.get("cidr", 1) is None:
+        return  # an existing network keeps its address: not an error
+    with pytest.raises(error, match=match):
+        n.NetworkService(conn).present(params(**kw))
+    assert {net.name(): net.XMLDesc(0) for net in conn.listAllNetworks()} == before
+
+
+def test_absent_refuses_while_vms_are_attached(conn):
+    with pytest.raises(Conflict, match=r"VMs attached \(test\).*force"):
+        n.NetworkService(conn).absent("default")
+    assert n.lookup(conn, "default") is not None
+    predicted = n.NetworkService(conn, check_mode=True).absent("default", force=True)
+    assert predicted["changed"] and n.lookup(conn, "default") is not None
+    result = n.NetworkService(conn).absent("default", force=True)
+    assert result["changed"] and result["network"] is None
+    assert result["diff"]["after"] == {"state": "absent"}
+    assert n.lookup(conn, "default") is None
+    assert not n.NetworkService(conn).absent("default")["changed"]
+
+
+def test_info_lists_and_filters(conn):
+    n.NetworkService(conn).present(params())
+    assert [net["name"] for net in n.list_networks(conn)] == ["default", "lab"]
+    assert n.list_networks(conn, "lab")[0]["cidr"] == "10.20.0.1/24"
+    assert n.list_networks(conn, "missing") == []
+
+
+def test_reserve_lowest_free_and_release(conn):
+    assert n.reserve(conn, "default") == (2, "52:54:00:00:00:02", "192.168.122.2")
+    assert n.reserve(conn, "default", name="vm3") == (3, "52:54:00:00:00:03", "192.168.122.3")
+    assert n.reserve(conn, "default", vm_id=10) == (10, "52:54:00:00:00:0a", "192.168.122.10")
+    assert n.release(conn, "default", "52:54:00:00:00:02", check_mode=True)
+    assert "52:54:00:00:00:02" in xml_of(conn, "default")
+    assert n.release(conn, "default", "52:54:00:00:00:02")
+    assert "52:54:00:00:00:02" not in xml_of(conn, "default")
+    assert not n.release(conn, "default", "52:54:00:00:00:02")
+    assert not n.release(conn, "missing", "52:54:00:00:00:02")
+    # the freed id is the lowest again
+    assert n.reserve(conn, "default")[0] == 2
+
+
+def test_reserve_skips_ids_taken_by_mac_or_ip(conn):
+    net = conn.networkLookupByName("default")
+    net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+               "<host mac='52:54:00:00:00:04' ip='192.168.122.2'/>",
+               libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG)
+    assert [n.reserve(conn, "default")[0] for _round in range(3)] == [3, 5, 6]
+
+
+def test_reserve_retries_when_another_process_was_faster(conn, monkeypatch):
+    """The read says id 2 is free, but another reservation took it before our update."""
+    stale = n._current_model(conn.networkLookupByName("default"))
+    n.reserve(conn, "default")  # the other process
+    reads = []
+    real = n._current_model
+
+    def first_read_stale(net):
+        reads.append(1)
+        return stale if len(reads) == 1 else real(net)
+
+    monkeypatch.setattr(n, "_current_model", first_read_stale)
+    assert n.reserve(conn, "default")[0] == 3
+    assert len(reads) == 2
+
+
+def test_reserve_conflicts(conn):
+    n.reserve(conn, "default", vm_id=5, name="five")
+    with pytest.raises(Conflict, match="id 5 is taken"):
+        n.reserve(conn, "default", vm_id=5)
+    with pytest.raises(Conflict, match="named five"):
+        n.reserve(conn, "default", name="five")
+    with pytest.raises(InvalidInput, match="host's own address"):
+        n.reserve(conn, "default", vm_id=1)
+    with pytest.raises(InvalidInput, match="broadcast"):
+        n.reserve(conn, "default", vm_id=255)
+    with pytest.raises(NotFound):
+        n.reserve(conn, "missing")
+
+
+def test_reserve_full_network(conn):
+    n.NetworkService(conn).present(params(cidr="10.20.0.1/29", dhcp_ids={"first": 2, "count": 5}))
+    with pytest.raises(Conflict, match="no free id"):
+        n.reserve(conn, "lab")
+
+
+@pytest.mark.parametrize("xml, match", [
+    ("<network><name>noip</name><bridge name='vtbr-noip'/></network>", "no IPv4 address"),
+    ("<network><name>nodhcp</name><bridge name='vtbr-nodhcp'/>"
+     "<ip address='10.30.0.1' prefix='24'/></network>", "no IPv4 DHCP range"),
+    ("<network><name>v6</name><bridge name='vtbr-v6'/>"
+     "<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::2' end='fd00::9'/></dhcp></ip>"
+     "</network>", "no IPv4 address"),
+])
+def test_network_of_another_shape_is_no_access_network(conn, xml, match):
+    conn.networkDefineXML(xml).create()
+    name = xml.split("<name>")[1].split("<")[0]
+    with pytest.raises(Conflict, match="cannot be an access network: it has " + match):
+        n.reserve(conn, name)
