@@ -12,11 +12,11 @@ SANDBOX = str(Path(__file__).resolve().parents[2] / "tools" / "sandbox")
 
 
 def sandbox(*args):
-    return subprocess.run([SANDBOX, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([SANDBOX, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def processes(name):
-    return subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+    return subprocess.run(["pgrep", "-x", name], capture_output=True, text=True, check=False).stdout.split()
 
 
 def root_links():
@@ -30,9 +30,9 @@ def netns_mode():
 
 
 def test_start_is_idempotent_and_status_reports():
-    for _ in range(2):
+    for attempt in (1, 2):
         started = sandbox("start")
-        assert started.returncode == 0, started.stderr
+        assert started.returncode == 0, f"start #{attempt}: {started.stderr}"
     status = sandbox("status")
     assert status.returncode == 0, status.stderr
     assert "mode: netns" in status.stdout
@@ -49,7 +49,7 @@ def test_stop_leaves_nothing_behind():
     assert stopped.returncode == 0, stopped.stderr
     for name in ("libvirtd", "virtlogd", "dnsmasq", "qemu-system-x86_64"):
         assert processes(name) == [], f"{name} still running"
-    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
     assert os.environ.get("VIRTER_SANDBOX_NS", "virter-sandbox") not in netns
     links = root_links()
     assert "virbr" not in links and "vnet" not in links

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: virter
+short_description: Virter VMs as Ansible hosts, SSH host keys pinned
+version_added: 0.1.0
+description:
+  - Every running VM made by this collection or by LINBIT virter on the given libvirt
+    hypervisors becomes a host, reached over SSH at its access-network address with the
+    collection's key pair and C(StrictHostKeyChecking=yes) against the host key pinned in
+    the VM's metadata.
+  - The pinned keys are written to a known_hosts file (O(known_hosts_file)) on every parse,
+    cache hits included; C(ansible_ssh_common_args) points at it.
+  - For C(qemu+ssh://) URIs the VMs are reached with C(ProxyJump) through the hypervisor.
+  - The inventory file name must end in C(.virter.yml) or C(.virter.yaml).
+author:
+  - virter.core contributors (@virter-core)
+requirements:
+  - libvirt-python and lxml on the controller
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin.
+    type: str
+    required: true
+    choices: [virter.core.virter]
+  uri:
+    description: libvirt URI of a hypervisor, or a list of them.
+    type: list
+    elements: str
+    default: [qemu:///system]
+  network:
+    description: Only VMs whose access network has this name (default any).
+    type: str
+  filters:
+    description: Only VMs whose attributes match; every key given must match.
+    type: dict
+    default: {}
+    suboptions:
+      name:
+        description: Shell-style pattern on the VM name.
+        type: str
+      group:
+        description: The group (C(name) of a M(virter.core.virter_vm) task with C(count)).
+        type: str
+      image:
+        description: The image the VM was made from.
+        type: str
+  include_stopped:
+    description: Add stopped VMs too, without C(ansible_host), in the group C(virter_stopped).
+    type: bool
+    default: false
+  ssh_private_key_file:
+    description:
+      - C(ansible_ssh_private_key_file) of every host.
+      - Default is virter's key store on the controller, C($XDG_CONFIG_HOME/virter/id_rsa).
+    type: path
+  known_hosts_file:
+    description:
+      - Where the pinned host keys are written.
+      - Default is C(virter-core/known_hosts) under the user's cache directory
+        (C($XDG_CACHE_HOME), else C(~/.cache)).
+    type: path
+  hostname_prefix:
+    description:
+      - Prefix of every host name. Without it, hosts are named after the VM, or
+        C(<hypervisor>_<vm>) when VMs of several hypervisors share a name.
+    type: str
+'''
+
+EXAMPLES = r'''
+# lab.virter.yml
+plugin: virter.core.virter
+uri: qemu:///system
+filters:
+  group: lab
+keyed_groups:
+  - key: virter_image
+    prefix: image
+
+---
+# two hypervisors, reached over SSH
+# hosts.virter.yml
+plugin: virter.core.virter
+uri:
+  - qemu+ssh://root@hv1/system
+  - qemu+ssh://root@hv2/system
+include_stopped: true
+cache: true
+'''
+
+import fnmatch
+import os
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
+from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
+from ansible_collections.virter.core.plugins.module_utils._keys import default_private_key_file
+
+try:
+    from ansible_collections.virter.core.plugins.module_utils._client import connect
+    from ansible_collections.virter.core.plugins.module_utils._vm_inventory import list_vms
+    IMPORT_ERROR = None
+except ImportError as exc:
+    IMPORT_ERROR = exc
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "virter.core.virter"
+
+    def verify_file(self, path):
+        return super(InventoryModule, self).verify_file(path) and path.endswith((".virter.yml", ".virter.yaml"))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        found = None
+        if use_cache:
+            try:
+                found = self._cache[cache_key]
+            except KeyError:
+                found = None
+        if found is None:
+            found = self._fetch()
+            if self.get_option("cache"):
+                self._cache[cache_key] = found
+        self._populate(found)
+
+    def _fetch(self):
+        """{uri: [vm dicts]} from every hypervisor."""
+        if IMPORT_ERROR is not None:
+            raise AnsibleError("the virter inventory needs libvirt-python and lxml on the controller: %s"
+                               % to_native(IMPORT_ERROR))
+        key_file = self.get_option("ssh_private_key_file") or default_private_key_file()
+        found = {}
+        for uri in self.get_option("uri"):
+            try:
+                conn = connect(uri)
+                try:
+                    found[uri] = list_vms(conn, key_file)
+                finally:
+                    conn.close()
+            except VirterError as exc:
+                raise AnsibleError("virter inventory: %s" % exc.msg)
+        return found
+
+    def _wanted(self, vm):
+        filters = self.get_option("filters") or {}
+        network = self.get_option("network")
+        if network and vm["network"] != network:
+            return False
+        if filters.get("name") and not fnmatch.fnmatchcase(vm["name"], filters["name"]):
+            return False
+        for key in ("group", "image"):
+            if filters.get(key) and vm[key] != filters[key]:
+                return False
+        return vm["state"] == "running" or self.get_option("include_stopped")
+
+    def _populate(self, found):
+        wanted = dict((uri, [vm for vm in vms if self._wanted(vm)]) for uri, vms in found.items())
+        names = host_names(wanted, self.get_option("hostname_prefix"))
+        known_hosts = self.get_option("known_hosts_file") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "virter-core", "known_hosts")
+        lines = [vm["known_hosts_line"] for vms in wanted.values() for vm in vms if vm["known_hosts_line"]]
+        _write_private(known_hosts, lines)
+        strict = self.get_option("strict")
+        for uri, vms in wanted.items():
+            for vm in vms:
+                host = names[(uri, vm["name"])]
+                self.inventory.add_host(host)
+                hostvars = {
+                    "ansible_user": vm["user"],
+                    "ansible_ssh_private_key_file": vm["ssh_private_key_file"],
+                    "ansible_ssh_common_args": ssh_args_for(uri, known_hosts),
+                    "virter_name": vm["name"],
+                    "virter_id": vm["id"],
+                    "virter_image": vm["image"],
+                    "virter_group": vm["group"],
+                    "virter_network": vm["network"],
+                    "virter_state": vm["state"],
+                    "virter_uri": uri,
+                }
+                if vm["state"] == "running":
+                    hostvars["ansible_host"] = vm["ip"]
+                else:
+                    self.inventory.add_group("virter_stopped")
+                    self.inventory.add_child("virter_stopped", host)
+                for key, value in hostvars.items():
+                    self.inventory.set_variable(host, key, wrap_var(value))
+                self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
+                self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
+                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+
+
+def _write_private(path, lines):
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    tmp = path + ".tmp"
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+    os.rename(tmp, path)

@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure rules of the inventory plugin: host names and SSH arguments.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from urllib.parse import urlparse
+
+
+def hypervisor_of(uri):
+    """The host part of a libvirt URI, or None for a local one."""
+    return urlparse(uri).hostname
+
+
+def host_names(vms_by_uri, prefix=None):
+    """{(uri, vm name): inventory host name}: the VM name (with `prefix`), or
+    `<hypervisor>_<vm>` for names that occur on several hypervisors."""
+    counts = {}
+    for vms in vms_by_uri.values():
+        for vm in vms:
+            counts[vm["name"]] = counts.get(vm["name"], 0) + 1
+    names = {}
+    for uri, vms in vms_by_uri.items():
+        for vm in vms:
+            name = vm["name"]
+            if prefix:
+                name = prefix + name
+            elif counts[name] > 1:
+                name = "%s_%s" % (hypervisor_of(uri) or "localhost", name)
+            names[(uri, vm["name"])] = name
+    return names
+
+
+def ssh_args_for(uri, known_hosts_file):
+    """ansible_ssh_common_args: the pinned host keys, and a jump through a remote hypervisor."""
+    args = "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o GlobalKnownHostsFile=/dev/null" % known_hosts_file
+    parsed = urlparse(uri)
+    if parsed.hostname and parsed.scheme.endswith("+ssh"):
+        jump = parsed.hostname
+        if parsed.username:
+            jump = "%s@%s" % (parsed.username, jump)
+        if parsed.port:
+            jump = "%s:%d" % (jump, parsed.port)
+        args += " -o ProxyJump=%s" % jump
+    return args

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The VMs on a libvirt connection as the modules describe them: every domain's XML is
+read once per operation.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None  # reported by _client.require_libraries()
+
+from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
+from ansible_collections.virter.core.plugins.module_utils._domain_xml import read
+from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._keys import known_hosts_line
+from ansible_collections.virter.core.plugins.module_utils._network import lookup, persistent_xml
+from ansible_collections.virter.core.plugins.module_utils._network_xml import parse_network
+
+
+def domains(conn):
+    """{name: (virDomain, info)} of every domain, info from its persistent XML."""
+    found = {}
+    try:
+        for dom in conn.listAllDomains(0):
+            try:
+                xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    continue  # removed since the listing
+                raise
+            found[dom.name()] = (dom, read(xml))
+    except libvirt.libvirtError as exc:
+        raise LibvirtError("list domains", exc)
+    return found
+
+
+def network_models(conn, names):
+    """{network name: model} of the networks named, read once each (None if missing)."""
+    models = {}
+    for name in set(n for n in names if n):
+        net = lookup(conn, name)
+        models[name] = parse_network(persistent_xml(net)) if net is not None else None
+    return models
+
+
+def describe(name, dom, info, models, private_key_file):
+    """The `vms` entry of one domain."""
+    model = models.get(info["network"])
+    ip = None
+    domain_name = None
+    if model is not None:
+        domain_name = model["domain"]
+        ip = next((h["ip"] for h in model["hosts"] if h["mac"] == (info["mac"] or "").lower()), None)
+    host_key = info["host_key"] or None
+    return {
+        "name": name,
+        "id": id_from_mac(info["mac"]) if info["mac"] else None,
+        "mac": info["mac"],
+        "ip": ip,
+        "network": info["network"],
+        "state": "running" if dom is not None and dom.isActive() else "stopped",
+        "image": info["image"],
+        "group": info["group"],
+        "user": info["user"] or "root",
+        "host_key": host_key,
+        "known_hosts_line": known_hosts_line(
+            [ip, name, "%s.%s" % (name, domain_name) if domain_name else None], host_key) if host_key else None,
+        "ssh_private_key_file": private_key_file,
+        "console_file": info["console_file"],
+    }
+
+
+def list_vms(conn, private_key_file, name=None):
+    """`vms` of virter_vm_info: every virter VM (or the one called `name`)."""
+    found = domains(conn)
+    models = network_models(conn, [info["network"] for _dom, info in found.values()])
+    return [describe(vm, dom, info, models, private_key_file)
+            for vm, (dom, info) in sorted(found.items())
+            if info["virter"] and name in (None, vm)]

@@ -1,0 +1,98 @@
+"""The inventory plugin over libvirt's in-process test driver."""
+import libvirt
+import pytest
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible.plugins.loader import inventory_loader
+
+from ansible_collections.virter.core.plugins.module_utils import _domain_xml
+from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
+
+URI = "test:///default"
+
+
+@pytest.fixture
+def conn():
+    """Holding a connection keeps the test driver's state for the plugin's own connection."""
+    conn = libvirt.open(URI)
+    net = conn.networkLookupByName("default")
+
+    def vm(name, vm_id, running=True, group=None):
+        mac = "52:54:00:00:00:%02x" % vm_id
+        net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+                   "<host mac='%s' ip='192.168.122.%d'/>" % (mac, vm_id),
+                   libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG)
+        dom = conn.defineXML(_domain_xml.build({
+            "name": name, "uuid": None, "virt_type": "test", "arch": "amd64", "memory": 1024 ** 2 * 64,
+            "vcpus": 1, "user": "root", "host_key": "ssh-rsa AAAA%s" % name, "group": group, "image": "debian-12",
+            "pool": "default-pool", "boot_volume": "virter:work:" + name, "seed_volume": "virter:work:%s-cidata" % name,
+            "mac": mac, "network": "default",
+        }))
+        if running:
+            dom.create()
+
+    vm("web-5", 5, group="web")
+    vm("web-6", 6, group="web")
+    vm("db", 7, running=False)
+    yield conn
+    conn.close()
+
+
+def run_plugin(tmp_path, **options):
+    path = tmp_path / "lab.virter.yml"
+    config = dict({"plugin": "virter.core.virter", "uri": [URI], "known_hosts_file": str(tmp_path / "kh")}, **options)
+    import yaml
+
+    path.write_text(yaml.safe_dump(config))
+    inventory = InventoryData()
+    plugin = inventory_loader.get("virter.core.virter")
+    plugin.templar = Templar(loader=DataLoader())
+    assert plugin.verify_file(str(path))
+    plugin.parse(inventory, DataLoader(), str(path), cache=False)
+    return inventory
+
+
+def test_running_vms_become_hosts_with_pinned_keys(conn, tmp_path):
+    inventory = run_plugin(tmp_path)
+    assert sorted(inventory.hosts) == ["web-5", "web-6"]
+    web5 = inventory.get_host("web-5").vars
+    assert web5["ansible_host"] == "192.168.122.5"
+    assert web5["ansible_user"] == "root"
+    assert web5["virter_id"] == 5 and web5["virter_group"] == "web" and web5["virter_state"] == "running"
+    assert "StrictHostKeyChecking=yes" in web5["ansible_ssh_common_args"]
+    assert "UserKnownHostsFile=%s" % (tmp_path / "kh") in web5["ansible_ssh_common_args"]
+    lines = (tmp_path / "kh").read_text().splitlines()
+    assert "192.168.122.5,web-5 ssh-rsa AAAAweb-5" in lines
+    assert oct((tmp_path / "kh").stat().st_mode & 0o777) == "0o600"
+
+
+def test_stopped_vms_filters_and_keyed_groups(conn, tmp_path):
+    inventory = run_plugin(tmp_path, include_stopped=True, keyed_groups=[{"key": "virter_image", "prefix": "image"}])
+    assert sorted(inventory.hosts) == ["db", "web-5", "web-6"]
+    assert [h.name for h in inventory.groups["virter_stopped"].get_hosts()] == ["db"]
+    assert "ansible_host" not in inventory.get_host("db").vars
+    assert len(inventory.groups["image_debian_12"].get_hosts()) == 3
+    assert sorted(run_plugin(tmp_path, filters={"name": "web-*"}).hosts) == ["web-5", "web-6"]
+    assert sorted(run_plugin(tmp_path, filters={"group": "web"}, include_stopped=True).hosts) == ["web-5", "web-6"]
+    assert sorted(run_plugin(tmp_path, network="elsewhere").hosts) == []
+
+
+def test_unreachable_uri_is_a_clear_error(tmp_path):
+    from ansible.errors import AnsibleError
+
+    with pytest.raises(AnsibleError, match="virter inventory: cannot connect to qemu\\+ssh://"):
+        run_plugin(tmp_path, uri=["qemu+ssh://nobody@127.0.0.1:1/system?no_tty=1&no_verify=1"])
+
+
+def test_host_names_disambiguate_by_hypervisor():
+    vms = {"qemu+ssh://hv1/system": [{"name": "a"}, {"name": "b"}], "qemu+ssh://hv2/system": [{"name": "a"}]}
+    assert host_names(vms) == {("qemu+ssh://hv1/system", "a"): "hv1_a", ("qemu+ssh://hv1/system", "b"): "b",
+                               ("qemu+ssh://hv2/system", "a"): "hv2_a"}
+    assert host_names(vms, "lab_")[("qemu+ssh://hv2/system", "a")] == "lab_a"
+
+
+def test_ssh_args_jump_through_remote_hypervisors():
+    assert "ProxyJump" not in ssh_args_for("qemu:///system", "/kh")
+    assert ssh_args_for("qemu+ssh://root@hv1:2222/system", "/kh").endswith("-o ProxyJump=root@hv1:2222")
