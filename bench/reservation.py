@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How long one DHCP host reservation takes on a network with many host entries.
 
 Creates network vtest-bench (192.168.211.1/16, bridge vtbr-bench) with `--entries`

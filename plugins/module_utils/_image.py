@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The image service behind virter_image: make an image present (from a URL, a file
+or the pool itself), save it as one file, or remove it with the layers only it used.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import hashlib
+import os
+
+from ansible_collections.virter.core.plugins.module_utils import _images_toml
+from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
+from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
+from ansible_collections.virter.core.plugins.module_utils._sources import FileSource, HttpSource
+from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils._store_names import (
+    kind,
+    local_image_name,
+    tag_volume,
+    validate_digest,
+)
+
+
+class ImageService:
+    def __init__(self, conn, pool, check_mode=False, tmpdir=None, local_io=True):
+        self.store = Store(conn, pool)
+        self.check_mode = check_mode
+        self.importer = LayerImporter(self.store, tmpdir, local_io)
+
+    def present(self, params):
+        request = _Request(params)
+        before = self.store.image(request.name)
+        if before is None and request.source == "local":
+            raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
+                request.name, self.store.pool_name))
+        fetch = request.source != "local" and (before is None or params["force"])
+        save = request.save_path and (params["force"] or not os.path.exists(request.save_path))
+        after = before
+        if fetch and self.check_mode:
+            # A new image's layers are known only once fetched; a re-fetch changes the
+            # image only if its top layer is new.
+            predicted = request.checksum if before is None else request.predicted_top()
+            if before is None or predicted != before["top_layer"]:
+                after = {"name": request.name, "top_layer": predicted, "layers": None,
+                         "virtual_size": None, "created": None}
+        elif fetch:
+            source = request.open_source()
+            try:
+                top = self.importer.import_layer(request.name, source, request.checksum).digest
+            finally:
+                source.close()
+            self.store.make_tag(request.name, top)
+            after = self.store.image(request.name)
+        if save and not self.check_mode:
+            self.importer.save(request.name, request.save_path)
+        diff = _diff(before, after)
+        return {"changed": diff.changed or bool(save), "image": after,
+                "diff": diff.get_before_after()}
+
+    def absent(self, name):
+        name = local_image_name(name)
+        before = self.store.image(name)
+        removed = []
+        if before is not None:
+            removed = self.store.graph().removal([tag_volume(name)])
+            if not self.check_mode:
+                self.store.delete(removed)
+        diff = _diff(before, None)
+        return {"changed": diff.changed, "image": None,
+                "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],
+                "diff": diff.get_before_after()}
+
+
+def _diff(before, after):
+    diff = DifferenceTracker()
+    diff.add("state", "absent" if before is None else "present", "absent" if after is None else "present")
+    diff.add("top_layer", before and before["top_layer"], after and after["top_layer"])
+    return diff
+
+
+class _Request:
+    """The options of a present request, checked before anything changes."""
+
+    def __init__(self, params):
+        self.name = local_image_name(params["name"])
+        self.url = params["url"]
+        self.path = params["path"]
+        self.source = params["source"] or ("url" if self.url else "file" if self.path else "local")
+        self.checksum = params["checksum"]
+        self.save_path = params["save_path"] and os.path.abspath(params["save_path"])
+        wanted = {"url": "url", "file": "path"}.get(self.source)
+        for option, value in (("url", self.url), ("path", self.path)):
+            if value and option != wanted:
+                raise InvalidInput("%s is not used with source %s" % (option, self.source))
+        if wanted and not (self.url or self.path):
+            raise InvalidInput("source %s needs the option %s" % (self.source, wanted))
+        if self.source != "local":
+            validate_name(self.name, "image name")
+        if self.checksum is not None:
+            if self.source == "local":
+                raise InvalidInput("checksum is not used with source local")
+            validate_digest(self.checksum, "checksum")
+        if self.save_path:
+            folder = os.path.dirname(self.save_path)
+            if not os.path.isdir(folder):
+                raise InvalidInput("save_path %s: the directory %s does not exist" % (self.save_path, folder))
+            if os.path.isdir(self.save_path):
+                raise InvalidInput("save_path %s is a directory" % self.save_path)
+        if self.source == "url":
+            self.url = _resolve_url(self.url)
+        if self.source == "file":
+            FileSource(self.path).open()
+
+    def open_source(self):
+        source = HttpSource(self.url) if self.source == "url" else FileSource(self.path)
+        source.open()
+        return source
+
+    def predicted_top(self):
+        """The top layer a fetch would give, when it can be known without fetching:
+        the checksum of a download, the digest of a file (a read, no write)."""
+        if self.checksum:
+            return self.checksum
+        if self.source == "file":
+            sha = hashlib.sha256()
+            with open(self.path, "rb") as src:
+                for chunk in iter(lambda: src.read(CHUNK), b""):
+                    sha.update(chunk)
+            return "sha256:" + sha.hexdigest()
+        return None
+
+
+def _resolve_url(url):
+    if url.startswith(("http://", "https://")):
+        return url
+    if "://" in url:
+        raise InvalidInput("url %s: only http:// and https:// URLs can be fetched" % url)
+    return _images_toml.lookup(url)

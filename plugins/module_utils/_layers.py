@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The layer service behind virter_layer: remove one layer, or prune the unused ones.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import time
+
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils._store_names import kind, layer_volume
+
+
+class LayerService:
+    def __init__(self, conn, pool, check_mode=False, now=None):
+        self.store = Store(conn, pool)
+        self.check_mode = check_mode
+        self.now = time.time() if now is None else now
+
+    def absent(self, digest, force=False):
+        """Remove layer `digest` and the layers below it that nothing else uses. With
+        `force`, the images and layers built on it go first; never a VM's disk."""
+        layer = layer_volume(digest)
+        if layer not in self.store.volumes():
+            return self._result([])
+        graph = self.store.graph()
+        dependents = graph.dependents(layer)
+        if dependents and not force:
+            raise Conflict("layer %s is in use by %s; remove those first or use force" % (
+                digest, _describe(dependents)), used_by=dependents)
+        blocking = [vol for vol in dependents if kind(vol)[0] not in ("tag", "layer")]
+        if blocking:
+            raise Conflict("layer %s is in use by %s, which force does not remove" % (
+                digest, _describe(blocking)), used_by=blocking)
+        return self._remove(graph.removal([layer], gone=dependents), first=dependents)
+
+    def pruned(self, grace, unused_for=None):
+        """Remove every layer nothing uses, except those younger than `grace` seconds;
+        with `unused_for`, first the images whose top layer was not read for that long."""
+        vols = self.store.volumes()
+        graph = self.store.graph()
+        stale = []
+        if unused_for is not None:
+            for name in sorted(vols):
+                info = vols[name]
+                top = vols.get(info.parent) if kind(name)[0] == "tag" else None
+                if top is not None and top.atime is not None and top.atime + unused_for < self.now:
+                    stale.append(name)
+        # Tags are never backed by: removing one needs no check. Its layers go below,
+        # like any other unused layer, under the same grace.
+        tags = stale
+
+        def young(name):
+            info = vols[name]
+            return max(info.mtime or 0, info.ctime or 0) + grace > self.now
+
+        layers = sorted(vol for vol in vols if kind(vol)[0] == "layer")
+        return self._remove(graph.removal(layers, keep=young, gone=tags), first=tags)
+
+    def _remove(self, rest, first):
+        order = list(first) + list(rest)
+        if not self.check_mode:
+            self.store.delete(order)
+        return self._result(order)
+
+    def _result(self, removed):
+        return {
+            "changed": bool(removed),
+            "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],
+            "removed_images": [kind(vol)[1] for vol in removed if kind(vol)[0] == "tag"],
+        }
+
+
+def _describe(volumes):
+    names = []
+    for vol in volumes:
+        what, rest = kind(vol)
+        names.append({"tag": "image %s", "layer": "layer %s", "work": "VM volume %s"}.get(
+            what, "volume %s") % rest)
+    return ", ".join(names)

@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where a layer's bytes come from: an http(s) URL or a file of the user.
+
+PRIVATE to the collection: no stable API. Each source is opened first (so that a bad
+URL fails before anything is written) and then copied once into a local file.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError
+from ansible.module_utils.urls import SSLValidationError, open_url
+from ansible.module_utils.six.moves import http_client
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, copy_file, pump
+
+_NETWORK_ERRORS = (URLError, UrlConnectionError, SSLValidationError, http_client.HTTPException, OSError)
+
+
+class HttpSource:
+    def __init__(self, url, timeout=30):
+        self.url = url
+        self._timeout = timeout
+        self._response = None
+
+    def open(self):
+        try:
+            # Disk images do not compress on the wire; identity keeps Content-Length.
+            self._response = open_url(self.url, headers={"Accept-Encoding": "identity"},
+                                      timeout=self._timeout, follow_redirects="safe")
+        except HTTPError as exc:
+            error = NotFound if exc.code == 404 else InvalidInput
+            raise error("cannot download %s: HTTP %d %s" % (self.url, exc.code, exc.reason))
+        except _NETWORK_ERRORS as exc:
+            raise InvalidInput("cannot download %s: %s" % (self.url, getattr(exc, "reason", exc)))
+
+    def close(self):
+        if self._response is not None:
+            self._response.close()
+            self._response = None
+
+    def copy_into(self, out, on_header):
+        length = self._response.headers.get("Content-Length")
+        try:
+            found = pump(self._response.read, LayerSink(out, on_header))
+        except _NETWORK_ERRORS as exc:
+            raise InvalidInput("download of %s broke off: %s" % (self.url, exc))
+        if length is not None and length.isdigit() and int(length) != found.size:
+            raise InvalidInput("download of %s broke off after %d of %s bytes" % (
+                self.url, found.size, length))
+        return found
+
+
+class FileSource:
+    def __init__(self, path):
+        self.path = path
+
+    def open(self):
+        if not os.path.isfile(self.path):
+            raise InvalidInput("path %s is not a file" % self.path)
+        if not os.access(self.path, os.R_OK):
+            raise InvalidInput("path %s is not readable" % self.path)
+
+    def close(self):
+        pass
+
+    def copy_into(self, out, on_header):
+        return copy_file(self.path, out, on_header)

@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The layered image store in one libvirt pool: volumes, tags, chains, ref-counted
+deletion. Layout and names are LINBIT virter's, so a pool is shared with virter.
+
+PRIVATE to the collection: no stable API.
+
+The pool is listed once per operation; the listing is then kept up to date by the
+store's own changes, and every "who uses what" question is answered from it.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import datetime
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None  # reported by _client.require_libraries()
+
+from ansible_collections.virter.core.plugins.module_utils._errors import (
+    Conflict,
+    LibvirtError,
+    NotFound,
+)
+from ansible_collections.virter.core.plugins.module_utils._store_graph import BackingGraph
+from ansible_collections.virter.core.plugins.module_utils._store_names import (
+    kind,
+    layer_volume,
+    tag_volume,
+)
+from ansible_collections.virter.core.plugins.module_utils._volume_xml import (
+    parse_volume,
+    pool_target_path,
+    volume_xml,
+)
+
+
+def iso_time(seconds):
+    if seconds is None:
+        return None
+    stamp = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    def __init__(self, conn, pool_name):
+        self.conn = conn
+        self.pool_name = pool_name
+        try:
+            self.pool = conn.storagePoolLookupByName(pool_name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+                raise NotFound("storage pool %s does not exist" % pool_name)
+            raise LibvirtError("look up storage pool %s" % pool_name, exc)
+        if not self.pool.isActive():
+            raise Conflict("storage pool %s is not active (start it with virsh pool-start %s)" % (
+                pool_name, pool_name))
+        self.target_path = pool_target_path(self.pool.XMLDesc(0))
+        self._volumes = None
+
+    # -- the listing ------------------------------------------------------------------
+
+    def volumes(self):
+        """{name: VolumeInfo} of every volume in the pool."""
+        if self._volumes is None:
+            found = {}
+            for vol in self._call("list volumes", self.pool.listAllVolumes, 0):
+                info = self._info(vol)
+                if info is not None:
+                    found[info.name] = info
+            self._volumes = found
+        return self._volumes
+
+    def graph(self):
+        return BackingGraph(dict((name, info.parent) for name, info in self.volumes().items()))
+
+    def refresh(self):
+        """Let libvirt see files placed in the pool directory; list again when asked."""
+        self._call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
+        self._volumes = None
+
+    def _info(self, vol):
+        try:
+            return parse_volume(vol.XMLDesc(0))
+        except libvirt.libvirtError as exc:
+            # Removed since the listing (by a parallel run): it is simply not there.
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                return None
+            raise LibvirtError("read volume %s" % vol.name(), exc)
+
+    def _call(self, action, func, *args):
+        try:
+            return func(*args)
+        except libvirt.libvirtError as exc:
+            raise LibvirtError(action, exc)
+
+    # -- volumes ----------------------------------------------------------------------
+
+    def lookup(self, name):
+        try:
+            return self.pool.storageVolLookupByName(name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                return None
+            raise LibvirtError("look up volume %s" % name, exc)
+
+    def create(self, name, capacity=0, fmt="qcow2", backing_digest=None):
+        """Create a volume and add it to the listing; returns the libvirt volume."""
+        xml = volume_xml(name, capacity, fmt, backing_digest)
+        vol = self._call("create volume %s" % name, self.pool.createXML, xml, 0)
+        self._track(vol)
+        return vol
+
+    def clone(self, name, capacity, source_vol):
+        """A standalone qcow2 copy of `source_vol`'s whole chain (libvirt flattens it)."""
+        xml = volume_xml(name, capacity, "qcow2")
+        vol = self._call("create volume %s" % name, self.pool.createXMLFrom, xml, source_vol, 0)
+        self._track(vol)
+        return vol
+
+    def _track(self, vol):
+        if self._volumes is not None:
+            info = self._info(vol)
+            if info is not None:
+                self._volumes[info.name] = info
+
+    def delete(self, names):
+        """Delete these volumes in order; one that is already gone counts as deleted."""
+        for name in names:
+            vol = self.lookup(name)
+            if vol is not None:
+                try:
+                    vol.delete(0)
+                except libvirt.libvirtError as exc:
+                    if self.lookup(name) is not None:
+                        raise LibvirtError("delete volume %s" % name, exc)
+            if self._volumes is not None:
+                self._volumes.pop(name, None)
+
+    def delete_leftover(self, name):
+        """Remove a work volume an interrupted run left behind. Its file may already be
+        gone (moved away just before the interruption): then libvirt only needs to
+        forget it."""
+        if name not in self.volumes():
+            return
+        try:
+            self.delete([name])
+        except LibvirtError:
+            self.refresh()
+            if name in self.volumes():
+                raise
+
+    # -- images -----------------------------------------------------------------------
+
+    def image(self, name):
+        """The image `name` as the modules return it, or None."""
+        vols = self.volumes()
+        tag = vols.get(tag_volume(name))
+        if tag is None:
+            return None
+        chain = self.graph().chain(tag.name)
+        top = vols[chain[0]] if chain else None
+        return {
+            "name": name,
+            "top_layer": kind(chain[0])[1] if chain else None,
+            "layers": [kind(layer)[1] for layer in reversed(chain)],
+            "virtual_size": tag.capacity,
+            "created": iso_time(top.mtime) if top else None,
+        }
+
+    def images(self, name=None):
+        names = sorted(
+            kind(vol)[1] for vol in self.volumes() if kind(vol)[0] == "tag")
+        return [self.image(n) for n in names if name is None or n == name]
+
+    def top_layer(self, name):
+        """The digest of the top layer of image `name`, or None."""
+        tag = self.volumes().get(tag_volume(name))
+        return kind(tag.parent)[1] if tag is not None and tag.parent else None
+
+    def make_tag(self, name, digest):
+        """Point image `name` at layer `digest`. The tag is written last in every import,
+        so a tag never points at an unfinished chain. An older version of the image
+        loses its tag and every layer nothing else uses.
+
+        Returns the digests of the layers removed."""
+        layer = self.volumes().get(layer_volume(digest))
+        if layer is None:
+            raise NotFound("layer %s is not in pool %s" % (digest, self.pool_name))
+        tag = tag_volume(name)
+        old = self.volumes().get(tag)
+        if old is not None and old.parent == layer.name:
+            return []
+        if old is not None:
+            self.delete([tag])
+        self.create(tag, layer.capacity, "qcow2", digest)
+        if old is None or old.parent is None:
+            return []
+        removed = self.graph().removal([old.parent])
+        self.delete(removed)
+        return [kind(vol)[1] for vol in removed]
+
+    # -- layers -----------------------------------------------------------------------
+
+    def layers(self, digest=None):
+        vols = self.volumes()
+        graph = self.graph()
+        found = []
+        for name in sorted(vols):
+            what, layer_digest = kind(name)
+            if what != "layer" or digest not in (None, layer_digest):
+                continue
+            info = vols[name]
+            used_by = {"images": [], "vms": [], "layers": [], "volumes": []}
+            for user in sorted(graph.users(name)):
+                user_kind, rest = kind(user)
+                key = {"tag": "images", "work": "vms", "layer": "layers"}.get(user_kind, "volumes")
+                used_by[key].append(rest)
+            found.append({
+                "digest": layer_digest,
+                "parent": kind(info.parent)[1] if info.parent else None,
+                "size": info.physical,
+                "created": iso_time(info.mtime),
+                "used_by": used_by,
+            })
+        return found

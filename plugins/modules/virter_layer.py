@@ -1,0 +1,134 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: virter_layer
+short_description: Remove image layers, or prune the unused ones
+version_added: 0.1.0
+description:
+  - Removes one image layer (a C(virter:layer:sha256:*) volume), or every layer that no
+    image, layer or VM disk uses, as C(virter image prune) does.
+  - The pool is read once; what is in use is decided from that one listing.
+author:
+  - virter.core contributors (@virter-core)
+options:
+  digest:
+    description:
+      - The layer to remove, as V(sha256:<hex>). Required with O(state=absent).
+    type: str
+  state:
+    description:
+      - V(absent) removes the layer O(digest) if nothing uses it (and fails if something
+        does, unless O(force)), then the layers below it that nothing else uses.
+      - V(pruned) removes every layer nothing uses. With O(unused_for), the images whose
+        top layer was not read for that long are removed first.
+    type: str
+    choices: [absent, pruned]
+    required: true
+  force:
+    description:
+      - With O(state=absent), also remove the images and layers built on the layer.
+      - Never removes a VM's disk or a volume outside virter's names; a layer such a
+        volume uses cannot be removed.
+    type: bool
+    default: false
+  unused_for:
+    description:
+      - With O(state=pruned), a duration such as V(30d) or V(12h) (units s, m, h, d, w).
+        Images whose top layer's last access time is older are removed first.
+      - The access time is what the file system records (often at most once a day).
+    type: str
+  grace:
+    description:
+      - With O(state=pruned), never remove a layer whose file was written or changed
+        within this duration, so that an import in flight keeps its new layers.
+      - A layer a C(virter:work:) volume is backed by is always kept.
+    type: str
+    default: 1h
+extends_documentation_fragment:
+  - virter.core.common
+  - virter.core.common.network_unused
+  - virter.core.attributes
+  - virter.core.attributes.actiongroup_virter
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+seealso:
+  - module: virter.core.virter_layer_info
+  - module: virter.core.virter_image
+'''
+
+EXAMPLES = r'''
+- name: Remove the layers nothing uses
+  virter.core.virter_layer:
+    state: pruned
+
+- name: Remove images not used for 30 days, then the unused layers
+  virter.core.virter_layer:
+    state: pruned
+    unused_for: 30d
+
+- name: Remove one layer and the images built on it
+  virter.core.virter_layer:
+    digest: sha256:154db5f4935105992007168284695b63bd3708f85a2ad30bc1c4ab6a594dc17b
+    state: absent
+    force: true
+'''
+
+RETURN = r'''
+removed:
+  description: Digests of the layers removed (in check mode, that would be removed).
+  returned: always
+  type: list
+  elements: str
+  sample: [sha256:154db5f4935105992007168284695b63bd3708f85a2ad30bc1c4ab6a594dc17b]
+removed_images:
+  description: Names of the images removed with them.
+  returned: always
+  type: list
+  elements: str
+  sample: [debian-12]
+'''
+
+from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._duration import parse_duration
+from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
+from ansible_collections.virter.core.plugins.module_utils._store_names import validate_digest
+
+
+def main():
+    module = new_module(
+        argument_spec={
+            "digest": {"type": "str"},
+            "state": {"type": "str", "choices": ["absent", "pruned"], "required": True},
+            "force": {"type": "bool", "default": False},
+            "unused_for": {"type": "str"},
+            "grace": {"type": "str", "default": "1h"},
+        },
+        required_if=[("state", "absent", ["digest"])],
+    )
+    params = module.params
+
+    def action(conn):
+        if params["state"] == "absent":
+            digest = validate_digest(params["digest"])
+            return LayerService(conn, params["pool"], module.check_mode).absent(digest, params["force"])
+        grace = parse_duration(params["grace"], "grace")
+        unused_for = None if params["unused_for"] is None else parse_duration(params["unused_for"], "unused_for")
+        return LayerService(conn, params["pool"], module.check_mode).pruned(grace, unused_for)
+
+    run(module, action)
+
+
+if __name__ == "__main__":
+    main()
