@@ -43,13 +43,18 @@ def user_data(hostname, domain, authorized_keys, host_keys, mounts=(), extra=Non
         # The virtiofs tag is the mount point in the VM.
         config["mounts"] = [[m["vm"], m["vm"], "virtiofs"] for m in mounts]
     if extra:
-        for key in _PROTECTED:
-            if key in extra:
-                raise InvalidInput("user_data may not set %r: the collection injects the VM's host keys" % key)
-        if not isinstance(extra.get("ssh_authorized_keys", []), list):
-            raise InvalidInput("user_data.ssh_authorized_keys must be a list (it is added to the VM's keys)")
+        check_extra(extra)
         config = merge(config, extra)
     return "#cloud-config\n" + json.dumps(config, indent=2, sort_keys=True) + "\n"
+
+
+def check_extra(extra):
+    """Refuse a user's cloud-config that would replace what the collection injects."""
+    for key in _PROTECTED:
+        if key in (extra or {}):
+            raise InvalidInput("user_data may not set %r: the collection injects the VM's host keys" % key)
+    if not isinstance((extra or {}).get("ssh_authorized_keys", []), list):
+        raise InvalidInput("user_data.ssh_authorized_keys must be a list (it is added to the VM's keys)")
 
 
 def network_config(nic_dhcp):

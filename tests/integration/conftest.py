@@ -110,8 +110,6 @@ def served_guest_image(http_server, guest_image_file):
 @pytest.fixture(scope="session")
 def pool_guest_image(libvirt_conn, guest_image_file):
     """The guest image as a volume of the `default` pool (QEMU must be able to read it)."""
-    import shutil
-
     from lxml import etree
 
     pool = libvirt_conn.storagePoolLookupByName("default")
@@ -124,3 +122,16 @@ def pool_guest_image(libvirt_conn, guest_image_file):
     yield str(target)
     target.unlink(missing_ok=True)
     pool.refresh(0)
+
+
+@pytest.fixture(scope="session")
+def tiny_image(tmp_path_factory):
+    """A 64 MiB empty qcow2 imported as image `vtest-tiny`: for VMs that are never booted."""
+    from helpers.ansible_run import run_task
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "64M"], check=True)
+    result = run_task("virter.core.virter_image", {"name": "vtest-tiny", "path": str(path)})
+    assert not result.get("failed"), result
+    yield "vtest-tiny"
+    run_task("virter.core.virter_image", {"name": "vtest-tiny", "state": "absent"})

@@ -7,7 +7,7 @@ from ansible_collections.virter.core.plugins.module_utils import _domain_xml
 SPEC = {
     "name": "vm1", "uuid": "6f1f7f2c-1d5e-4c1b-9a43-0d1f5a3c2b10", "virt_type": "qemu", "arch": "amd64",
     "memory": 1024 ** 3, "vcpus": 2, "user": "root", "host_key": "ssh-rsa AAAA",
-    "group": "lab", "image": "debian-12", "inputs": "sha256:00",
+    "group": "lab", "image": "debian-12", "record": "{\"image\": \"debian-12\"}",
     "pool": "default", "boot_volume": "virter:work:vm1", "seed_volume": "virter:work:vm1-cidata",
     "disk_cache": "unsafe", "mac": "52:54:00:00:00:05", "network": "default",
 }
@@ -73,7 +73,7 @@ def test_optional_devices():
 def test_read_round_trips_what_build_wrote():
     spec = dict(SPEC, console_file="/var/log/vm1.log", vnc_port=6005, vnc_listen="127.0.0.1")
     seen = _domain_xml.read(_domain_xml.build(spec))
-    for key in ("name", "uuid", "user", "group", "image", "inputs", "memory", "vcpus", "mac", "network",
+    for key in ("name", "uuid", "user", "group", "image", "record", "memory", "vcpus", "mac", "network",
                 "disk_cache", "console_file", "vnc_port", "vnc_listen"):
         assert seen[key] == spec[key], key
     assert seen["host_key"] == "ssh-rsa AAAA"
@@ -97,3 +97,15 @@ def test_libvirt_accepts_the_xml_and_keeps_both_metadata_blocks():
         assert dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, _domain_xml.VIRTER_NS).count("ssh-rsa AAAA") == 1
     finally:
         conn.close()
+
+
+def test_apply_changes_what_takes_effect_at_next_boot():
+    xml = _domain_xml.build(dict(SPEC, console_file="/var/log/a.log"))
+    changed = _domain_xml.apply(xml, {"memory": 2 * 1024 ** 3, "vcpus": 4, "disk_cache": None,
+                                      "console_file": "/var/log/b.log", "vnc_port": 5905, "vnc_listen": "0.0.0.0"})
+    seen = _domain_xml.read(changed)
+    assert (seen["memory"], seen["vcpus"], seen["disk_cache"]) == (2 * 1024 ** 3, 4, None)
+    assert (seen["console_file"], seen["vnc_port"], seen["vnc_listen"]) == ("/var/log/b.log", 5905, "0.0.0.0")
+    removed = _domain_xml.read(_domain_xml.apply(changed, {"vnc_port": None, "vnc_listen": None, "console_file": None}))
+    assert (removed["vnc_port"], removed["console_file"]) == (None, None)
+    assert etree.fromstring(_domain_xml.apply(changed, {"vnc_port": None}).encode()).find("devices/video") is None

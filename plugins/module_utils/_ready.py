@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Waiting for VMs: until port 22 answers with an SSH banner (`ssh`), or until a login
+with the pinned host key works and cloud-init has finished (`ready`).
+
+PRIVATE to the collection: no stable API. `ready` uses the system's OpenSSH client,
+the binary Ansible's ssh connection uses, so what works here works for Ansible.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
+
+_ATTEMPT_TIMEOUT = 2
+_PERIOD = 1.0
+
+
+def _ssh_banner(vm):
+    try:
+        with socket.create_connection((vm["ip"], 22), timeout=_ATTEMPT_TIMEOUT) as sock:
+            sock.settimeout(_ATTEMPT_TIMEOUT)
+            banner = sock.recv(64)
+    except OSError as exc:
+        return False, str(exc)
+    return banner.startswith(b"SSH-"), "no SSH banner (got %r)" % banner[:16]
+
+
+def _login(vm, private_key_file, known_hosts):
+    command = [
+        "ssh", "-i", private_key_file,
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        "-o", "UserKnownHostsFile=%s" % known_hosts, "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "ConnectTimeout=%d" % _ATTEMPT_TIMEOUT, "-o", "LogLevel=ERROR",
+        "%s@%s" % (vm["user"], vm["ip"]), "test -f /run/cloud-init/result.json",
+    ]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=_ATTEMPT_TIMEOUT * 10, check=False)
+    except subprocess.TimeoutExpired:
+        return False, "ssh timed out"
+    if proc.returncode == 0:
+        return True, ""
+    return False, proc.stderr.strip() or "cloud-init has not finished"
+
+
+def console_tail(path, lines=20):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 8192))
+            return handle.read().decode("utf-8", "replace").splitlines()[-lines:]
+    except (OSError, TypeError):
+        return []
+
+
+def wait(vms, mode, timeout, private_key_file=None):
+    """Wait for every VM in `vms` ({name, ip, user, known_hosts_line, console_file}) at
+    once; raise VirterError naming the VMs that were not ready in `timeout` seconds."""
+    if mode == "none" or not vms:
+        return
+    if mode == "ready" and shutil.which("ssh") is None:
+        raise VirterError("wait_for=ready needs the OpenSSH client (ssh) where the module runs")
+    workdir = tempfile.mkdtemp(prefix="virter-wait-")
+    known_hosts = os.path.join(workdir, "known_hosts")
+    with open(known_hosts, "w") as handle:
+        handle.write("".join(vm["known_hosts_line"] + "\n" for vm in vms))
+    deadline = time.monotonic() + timeout
+    failures = {}
+
+    def poll(vm):
+        reason = "not tried"
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            if mode == "ssh":
+                ok, reason = _ssh_banner(vm)
+            else:
+                ok, reason = _login(vm, private_key_file, known_hosts)
+            if ok:
+                return
+            time.sleep(max(0.0, min(_PERIOD - (time.monotonic() - started), deadline - time.monotonic())))
+        failures[vm["name"]] = reason
+
+    threads = [threading.Thread(target=poll, args=(vm,)) for vm in vms]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        shutil.rmtree(workdir)
+    if failures:
+        details = dict((name, {"last_error": reason, "console_tail": console_tail(_console(vms, name))})
+                       for name, reason in failures.items())
+        raise VirterError(
+            "VM%s %s not %s after %ds: %s" % (
+                "s" if len(failures) > 1 else "", ", ".join(sorted(failures)),
+                "ready (SSH login with the pinned host key and cloud-init finished)" if mode == "ready"
+                else "answering on SSH", timeout,
+                "; ".join("%s: %s" % item for item in sorted(failures.items()))),
+            not_ready=details)
+
+
+def _console(vms, name):
+    return next(vm.get("console_file") for vm in vms if vm["name"] == name)

@@ -1,0 +1,430 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The VM service behind virter_vm: converge one VM or a group of them to a declared
+state. New VMs get an id (reserved atomically on the access network), an empty qcow2
+overlay on their image's top layer, a NoCloud seed with pinned host keys, and a domain;
+several are created concurrently on one connection.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import contextlib
+import fcntl
+import os
+import tempfile
+import threading
+import uuid
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None  # reported by _client.require_libraries()
+
+from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys, _ready
+from ansible_collections.virter.core.plugins.module_utils import _network, _vm_inventory, _vm_spec
+from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound, VirterError
+from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
+from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX, layer_volume, local_image_name
+from ansible_collections.virter.core.plugins.module_utils._vm_teardown import call, remove_domain, shutdown
+
+def work_volumes(vm, disks=()):
+    """The boot overlay, the seed and the extra disks of VM `vm`, virter's names."""
+    names = [WORK_PREFIX + vm, WORK_PREFIX + vm + "-cidata"]
+    return names + [WORK_PREFIX + "%s-%s" % (vm, disk["name"]) for disk in disks]
+
+
+class VmService:
+    def __init__(self, conn, params, check_mode):
+        self.conn = conn
+        self.params = params
+        self.check_mode = check_mode
+        self.spec = _vm_spec.check(params)
+        self.key_file = params.get("ssh_private_key_file") or _keys.default_private_key_file()
+        self.domains = _vm_inventory.domains(conn)
+        self.changed = False
+        self.reboot_needed = False
+        self._lock = threading.Lock()
+        self._static_claimed = set()
+
+    # -- what the task is about -----------------------------------------------------
+
+    def _targets(self):
+        """(keep [(name, id)], create [(name, id)], remove [name]) for this task."""
+        name, count, vm_id = self.params["name"], self.params.get("count"), self.params.get("id")
+        if count is None:
+            if name in self.domains:
+                return [(name, None)], [], []
+            return [], [(name, vm_id)], []
+        members = dict((vm, id_from_mac(info["mac"])) for vm, (_dom, info) in self.domains.items()
+                       if info["group"] == name and info["mac"])
+        keep, create, remove = _vm_spec.group_plan(name, count, vm_id, members)
+        return keep, [(_vm_spec.member_name(name, i) if i is not None else None, i) for i in create], remove
+
+    def run(self):
+        state = self.params["state"]
+        keep, create, remove = self._targets()
+        before = dict((vm, self._state_of(vm)) for vm in [vm for vm, _id in keep] + remove)
+        if state == "absent":
+            for vm in before:
+                self.remove(vm)
+            return self._result([], before)
+        for vm in remove:
+            self.remove(vm)
+        for vm, _id in keep:
+            self._check_owned(vm)
+        new = self._create_all(create) if create else []
+        kept = [vm for vm, _id in keep]
+        for vm in kept:
+            self._converge(vm)
+        names = kept + [vm for vm in new if vm]
+        for vm in names:
+            self._set_state(vm, state)
+        vms = self._describe(names) + [self._unknown()] * (len(new) - len([vm for vm in new if vm]))
+        if state == "running" and not self.check_mode:
+            _ready.wait([vm for vm in vms if vm["name"]], self.params["wait_for"], self.params["wait_timeout"],
+                        self.key_file)
+        return self._result(vms, before)
+
+    def _state_of(self, vm):
+        dom, _info = self.domains[vm]
+        return "running" if dom.isActive() else "stopped"
+
+    def _result(self, vms, before):
+        after = dict((vm["name"] or "(new %d)" % i, self.params["state"]) for i, vm in enumerate(vms))
+        return {
+            "changed": self.changed,
+            "reboot_needed": self.reboot_needed,
+            "vms": vms,
+            "known_hosts": [vm["known_hosts_line"] for vm in vms if vm.get("known_hosts_line")],
+            "diff": {"before": {"vms": before}, "after": {"vms": after}},
+        }
+
+    def _describe(self, names):
+        self.domains = _vm_inventory.domains(self.conn) if not self.check_mode else self.domains
+        models = _vm_inventory.network_models(self.conn, [self.params["network"]])
+        described = []
+        for vm in names:
+            dom, info = self.domains.get(vm, (None, None))
+            if info is None:  # would be created (check mode)
+                described.append(self._unknown(vm))
+            else:
+                described.append(_vm_inventory.describe(vm, dom, info, models, self.key_file))
+        return described
+
+    def _unknown(self, name=None):
+        return {"name": name, "id": None, "mac": None, "ip": None, "network": self.params["network"],
+                "state": self.params["state"], "image": self.spec["image"], "group": self._group(),
+                "user": self.spec["user"], "host_key": None, "known_hosts_line": None,
+                "ssh_private_key_file": self.key_file, "console_file": None}
+
+    def _group(self):
+        return self.params["name"] if self.params.get("count") is not None else None
+
+    def _check_owned(self, vm):
+        _dom, info = self.domains[vm]
+        if not info["virter"]:
+            raise Conflict("domain %s exists and is not a virter VM (no virter metadata): choose another "
+                           "name" % vm)
+
+    # -- creation -------------------------------------------------------------------
+
+    def _create_all(self, create):
+        """Create the VMs concurrently; returns their names (None for an auto id in
+        check mode, where the name is not known yet)."""
+        if self.spec["image"] is None:
+            raise InvalidInput("image is required to create VM %s" % (create[0][0] or self.params["name"]))
+        store = Store(self.conn, self.params["pool"])
+        image = local_image_name(self.spec["image"])
+        top = store.top_layer(image)
+        if top is None:
+            raise NotFound("image %s is not in storage pool %s (pull_policy %s): import it with "
+                           "virter.core.virter_image" % (image, self.params["pool"], self.params["pull_policy"]))
+        _net, model = _network.access_network(self.conn, self.params["network"])
+        self._check_create(create, model)
+        self.changed = True
+        if self.check_mode:
+            return [vm for vm, _id in create]
+        authorized = self._authorized(create=True)
+        capacity = max(store.volumes()[layer_volume(top)].capacity, self.spec["boot_capacity"])
+        if self.params["static_dhcp"]:
+            # Claim and define one after another under a lock of this hypervisor: the
+            # defined domain is what marks a pre-made entry as taken.
+            with _host_lock(model["name"]):
+                claims = [self._claim_static(vm, vm_id, model) for vm, vm_id in create]
+                return self._parallel(lambda claim: self._create(store, image, top, capacity, model, authorized,
+                                                                 claim, self._index(claims, claim)), claims)
+        leftovers = self._leftover_ids(model, create)
+        claims = self._parallel(lambda job: self._claim(job[0], job[1], model, leftovers), create)
+        return self._parallel(lambda claim: self._create(store, image, top, capacity, model, authorized,
+                                                         claim, self._index(claims, claim)), claims)
+
+    def _parallel(self, func, items):
+        """func(item) for every item in threads sharing the connection; the first error
+        is raised once all are done."""
+        results = [None] * len(items)
+        errors = []
+
+        def work(index, item):
+            try:
+                results[index] = func(item)
+            except VirterError as exc:
+                errors.append(exc)
+            except libvirt.libvirtError as exc:
+                errors.append(LibvirtError("create VM", exc))
+
+        threads = [threading.Thread(target=work, args=(i, item)) for i, item in enumerate(items)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+    def _index(self, claims, claim):
+        """The 0-based position of a new member among its whole group, by id."""
+        ids = sorted(set(self._member_ids()) | set(c[1] for c in claims))
+        return ids.index(claim[1])
+
+    def _authorized(self, create=False):
+        """The keys authorized in new VMs: the key pair's public key, then ssh_public_keys."""
+        public = None
+        if create or os.path.exists(self.key_file):
+            public = _keys.ensure_key_pair(self.key_file)
+        return [public] + list(self.params.get("ssh_public_keys") or [])
+
+    def _check_create(self, create, model):
+        taken = _network_ids(model)
+        iface = parse_cidr(model["cidr"])
+        for vm, vm_id in create:
+            if vm is not None and vm in self.domains:
+                raise Conflict("domain %s exists and is not a member of group %s" % (vm, self.params["name"]))
+            if vm_id is None:
+                continue
+            ip_for_id(iface, vm_id)  # raises when the id is outside the subnet
+            mac = mac_for_id(vm_id)
+            if self.params["static_dhcp"]:
+                if vm_id not in taken:
+                    raise Conflict("no DHCP host entry for id %d on network %s (static_dhcp): create it "
+                                   "with virter_network dhcp_ids" % (vm_id, model["name"]))
+            elif vm_id in taken and not _leftover(model, vm, mac):
+                raise Conflict("id %d is taken on network %s" % (vm_id, model["name"]))
+            if any(info["mac"] == mac for _dom, info in self.domains.values()):
+                raise Conflict("id %d is used by another domain (MAC %s)" % (vm_id, mac))
+        for disk in self.spec["disks"]:
+            Store(self.conn, disk["pool"])  # a missing disk pool fails before anything changes
+        for nic in self.spec["nics"]:
+            if nic["type"] == "network" and _network.lookup(self.conn, nic["source"]) is None:
+                raise NotFound("network %s of an extra NIC does not exist" % nic["source"])
+
+    def _leftover_ids(self, model, create):
+        """Ids of host entries an interrupted run reserved for members of this group
+        (named after the member, no domain yet): new members with auto ids take them."""
+        if self.params.get("count") is None:
+            return []
+        found = []
+        for host in model["hosts"]:
+            vm_id = id_from_mac(host["mac"]) if host["mac"] else None
+            if vm_id is not None and host["name"] == _vm_spec.member_name(self.params["name"], vm_id) \
+                    and host["name"] not in self.domains:
+                found.append(vm_id)
+        wanted = set(i for _vm, i in create if i is not None)
+        return sorted(i for i in found if i not in wanted)
+
+    def _claim(self, vm, vm_id, model, leftovers):
+        """(name, id, mac, ip) of a new VM, its host entry reserved (named after it)."""
+        iface = parse_cidr(model["cidr"])
+        if vm_id is None and vm is None and leftovers:
+            with self._lock:
+                vm_id = leftovers.pop(0) if leftovers else None
+            if vm_id is not None:
+                vm = _vm_spec.member_name(self.params["name"], vm_id)
+        if vm is None:
+            # A group member with an auto id: its name follows from the id it gets.
+            vm_id, mac, ip = _network.reserve(self.conn, self.params["network"], vm_id=None)
+            vm = _vm_spec.member_name(self.params["name"], vm_id)
+            return vm, vm_id, mac, ip
+        stale = [h for h in model["hosts"] if h["name"] == vm and h["mac"]]
+        if stale and vm_id in (None, id_from_mac(stale[0]["mac"])):
+            vm_id = id_from_mac(stale[0]["mac"])
+            return vm, vm_id, mac_for_id(vm_id), ip_for_id(iface, vm_id)
+        vm_id, mac, ip = _network.reserve(self.conn, self.params["network"], vm_id=vm_id, name=vm)
+        return vm, vm_id, mac, ip
+
+    def _claim_static(self, vm, vm_id, model):
+        """A pre-made host entry whose MAC no domain uses (caller holds the host lock)."""
+        iface = parse_cidr(model["cidr"])
+        used = set(info["mac"] for _dom, info in _vm_inventory.domains(self.conn).values())
+        used |= set(mac_for_id(c) for c in self._static_claimed)
+        candidates = [vm_id] if vm_id is not None else sorted(_network_ids(model))
+        for candidate in candidates:
+            mac = mac_for_id(candidate)
+            if candidate >= _vm_spec.FIRST_ID and mac not in used:
+                self._static_claimed.add(candidate)
+                name = vm or _vm_spec.member_name(self.params["name"], candidate)
+                return name, candidate, mac, ip_for_id(iface, candidate)
+        raise Conflict("no free DHCP host entry on network %s (static_dhcp)" % model["name"])
+
+    def _create(self, store, image, top, capacity, model, authorized, claim, index):
+        vm, vm_id, mac, _ip = claim
+        for name in work_volumes(vm, self.spec["disks"]):
+            store.delete_leftover(name)
+        vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
+        host_keys = _keys.generate_host_keys()
+        instance = str(uuid.uuid4())
+        files = {
+            "meta-data": _cloudinit.meta_data(instance, vm),
+            "user-data": _cloudinit.user_data(vm, model["domain"], authorized, host_keys, self.spec["mounts"],
+                                              self.params.get("user_data")),
+        }
+        network_config = _cloudinit.network_config([_network_has_dhcp(self.conn, nic) for nic in self.spec["nics"]])
+        if network_config:
+            files["network-config"] = network_config
+        boot, seed = work_volumes(vm)[:2]
+        store.create(boot, capacity, "qcow2", top)
+        seed_data = _cloudinit.seed_iso(files)
+        upload_bytes(self.conn, store.create(seed, len(seed_data), "raw"), seed_data)
+        disks = []
+        for disk in self.spec["disks"]:
+            volume = WORK_PREFIX + "%s-%s" % (vm, disk["name"])
+            Store(self.conn, disk["pool"]).create(volume, disk["size"], disk["format"])
+            disks.append(dict(disk, volume=volume))
+        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, self._cloud_init_hash(authorized))
+        xml = _domain_xml.build(dict(
+            self.spec, name=vm, uuid=instance, virt_type=self._virt_type(), host_key=host_keys["rsa_public"],
+            group=self._group(), image=image, record=record, pool=self.params["pool"], boot_volume=boot,
+            seed_volume=seed, disks=disks, mac=mac, network=self.params["network"],
+            console_file=self._console_file(vm), vnc_port=vnc_port, gdb_port=gdb_port))
+        dom = call("define VM %s" % vm, self.conn.defineXML, xml)
+        with self._lock:
+            self.domains[vm] = (dom, _domain_xml.read(xml))
+        return vm
+
+    def _cloud_init_hash(self, authorized):
+        return _cloudinit.inputs_hash(authorized, self.params.get("user_data"), self.spec["mounts"])
+
+    def _console_file(self, vm):
+        if not self.spec["console_dir"]:
+            return None
+        if not os.path.isdir(self.spec["console_dir"]):
+            os.makedirs(self.spec["console_dir"], 0o700)
+        return os.path.join(self.spec["console_dir"], vm + ".log")
+
+    def _virt_type(self):
+        if self.spec["virt_type"] != "auto":
+            return self.spec["virt_type"]
+        arch, machine = _domain_xml.ARCHES[self.spec["arch"]]
+        try:
+            self.conn.getDomainCapabilities(None, arch, machine, "kvm", 0)
+            return "kvm"
+        except libvirt.libvirtError:
+            return "qemu"
+
+    # -- existing VMs ---------------------------------------------------------------
+
+    def _converge(self, vm):
+        dom, info = self.domains[vm]
+        vm_id = id_from_mac(info["mac"]) if info["mac"] else None
+        if self.params.get("id") is not None and self.params.get("count") is None and vm_id != self.params["id"]:
+            raise Conflict("VM %s has id %s, not %d: it needs recreate" % (vm, vm_id, self.params["id"]))
+        index = sorted(i for i in self._member_ids()).index(vm_id) if self.params.get("count") is not None else 0
+        vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
+        desired = dict(self.spec, console_file=self._console_path(vm), vnc_port=vnc_port,
+                       vnc_listen=self.spec["vnc_listen"] if vnc_port else None)
+        image = local_image_name(self.spec["image"]) if self.spec["image"] else info["image"]
+        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port,
+                                          self._cloud_init_hash(self._authorized()))
+        applicable, recreate = _vm_spec.drift(info, desired, info["record"], record)
+        if recreate:
+            if not self.params["recreate"]:
+                raise Conflict("VM %s differs from the task in %s, which only a new VM can change: set "
+                               "recreate: true to replace it" % (vm, ", ".join(recreate)))
+            self.remove(vm)
+            self._create_all([(vm, vm_id)])
+            return
+        if applicable:
+            self.changed = True
+            if self.check_mode:
+                return
+            if "vnc_port" in applicable or "vnc_listen" in applicable:
+                applicable.update(vnc_port=(None, desired["vnc_port"]), vnc_listen=(None, desired["vnc_listen"]))
+            xml = _domain_xml.apply(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+                                    dict((key, after) for key, (_before, after) in applicable.items()))
+            try:
+                dom = self.conn.defineXML(xml)
+            except libvirt.libvirtError as exc:
+                raise LibvirtError("update VM %s" % vm, exc)
+            self.domains[vm] = (dom, _domain_xml.read(xml))
+            if dom.isActive():
+                self.reboot_needed = True
+
+    def _member_ids(self):
+        return [id_from_mac(info["mac"]) for _dom, info in self.domains.values()
+                if info["group"] == self.params["name"] and info["mac"]]
+
+    def _console_path(self, vm):
+        return os.path.join(self.spec["console_dir"], vm + ".log") if self.spec["console_dir"] else None
+
+    def _set_state(self, vm, state):
+        dom, _info = self.domains.get(vm, (None, None))
+        if dom is None:  # check mode: not created
+            return
+        active = bool(dom.isActive())
+        if state == "running" and not active:
+            self.changed = True
+            if not self.check_mode:
+                call("start VM %s" % vm, dom.create)
+        elif state == "stopped" and active:
+            self.changed = True
+            if not self.check_mode:
+                shutdown(vm, dom, self.params["shutdown_timeout"])
+
+    # -- removal --------------------------------------------------------------------
+
+    def remove(self, vm):
+        """Domain, work volumes, DHCP entry and lease; image layers nothing else uses."""
+        dom, info = self.domains.get(vm, (None, None))
+        if dom is None:
+            return
+        if not info["virter"] and not self.params["force"]:
+            raise Conflict("domain %s is not a virter VM (no virter metadata): not removing it without "
+                           "force: true" % vm)
+        self.changed = True
+        if not self.check_mode:
+            remove_domain(self.conn, vm, dom, info, release_dhcp=not self.params["static_dhcp"])
+            del self.domains[vm]
+
+
+def _network_ids(model):
+    return set(id_from_mac(h["mac"]) for h in model["hosts"] if h["mac"]) - set([None])
+
+
+def _leftover(model, vm, mac):
+    """A host entry named after the VM with its MAC: the reservation of an interrupted run."""
+    return vm is not None and any(h["mac"] == mac and h["name"] == vm for h in model["hosts"])
+
+
+def _network_has_dhcp(conn, nic):
+    if nic["type"] != "network":
+        return False
+    model = _vm_inventory.network_models(conn, [nic["source"]])[nic["source"]]
+    return bool(model and model["ranges"])
+
+
+@contextlib.contextmanager
+def _host_lock(network):
+    """A lock file per network on this hypervisor, for static_dhcp claims."""
+    path = os.path.join(tempfile.gettempdir(), "virter-core-static-dhcp-%s.lock" % network)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""virter_vm's options turned into checked VM specs, group membership, and drift.
+Pure: no libvirt, no files.
+
+PRIVATE to the collection: no stable API.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+
+from ansible_collections.virter.core.plugins.module_utils._addressing import (
+    normalize_mac,
+    parse_size,
+    validate_name,
+)
+from ansible_collections.virter.core.plugins.module_utils._cloudinit import check_extra
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+
+FIRST_ID = 2  # id 1 is the host's own address on the access network
+VNC_BASE_PORT = 6000  # virter's default: 6000 + id
+
+# What a running VM takes from its persistent definition at the next boot.
+APPLIED_FIELDS = ("memory", "vcpus", "disk_cache", "console_file", "vnc_port", "vnc_listen")
+# What only a new VM can change; kept as JSON in the collection's metadata.
+RECREATE_FIELDS = ("image", "user", "arch", "virt_type", "secure_boot", "boot_capacity", "disks", "nics",
+                   "mounts", "gdb_port", "cloud_init")
+
+
+def check(params):
+    """Validate everything that does not need libvirt; returns the common spec."""
+    validate_name(params["name"], "VM name")
+    if params.get("count") is not None and params["count"] < 0:
+        raise InvalidInput("count must be 0 or more, not %d" % params["count"])
+    if params.get("id") is not None and params["id"] < FIRST_ID:
+        raise InvalidInput("id %d is not usable: VM ids start at %d (1 is the host's address)"
+                           % (params["id"], FIRST_ID))
+    memory = _positive_size(params["memory"], "memory")
+    if params["vcpus"] < 1:
+        raise InvalidInput("vcpus must be at least 1")
+    check_extra(params.get("user_data"))
+    spec = {
+        "image": params.get("image"),
+        "memory": memory,
+        "vcpus": params["vcpus"],
+        "boot_capacity": _positive_size(params["boot_capacity"], "boot_capacity"),
+        "disks": _disks(params.get("disks") or [], params["pool"]),
+        "nics": _nics(params.get("nics") or []),
+        "mounts": _mounts(params.get("mounts") or []),
+        "user": params["user"],
+        "arch": params["arch"],
+        "virt_type": params["virt_type"],
+        "secure_boot": params["secure_boot"],
+        "disk_cache": params.get("disk_cache") or None,
+        "gdb_port": params.get("gdb_port"),
+        "vnc": params["vnc"] or params.get("vnc_port") is not None,
+        "vnc_port": params.get("vnc_port"),
+        "vnc_listen": params["vnc_listen"],
+        "console_dir": params.get("console_dir"),
+    }
+    if spec["console_dir"] and not os.path.isabs(spec["console_dir"]):
+        raise InvalidInput("console_dir must be an absolute path, not %s" % spec["console_dir"])
+    for key in ("gdb_port", "vnc_port"):
+        if spec[key] is not None and not 1 <= spec[key] <= 65535:
+            raise InvalidInput("%s must be a TCP port (1-65535), not %d" % (key, spec[key]))
+    return spec
+
+
+def _positive_size(value, what):
+    size = parse_size(value)
+    if size <= 0:
+        raise InvalidInput("%s must be larger than 0" % what)
+    return size
+
+
+def _disks(disks, default_pool):
+    seen = set()
+    result = []
+    for disk in disks:
+        name = validate_name(disk.get("name"), "disk name")
+        if name == "cidata":
+            raise InvalidInput("disk name cidata is taken by the VM's cloud-init volume")
+        if name in seen:
+            raise InvalidInput("disk name %s appears twice" % name)
+        seen.add(name)
+        result.append({
+            "name": name,
+            "size": _positive_size(disk.get("size"), "size of disk %s" % name),
+            "format": disk.get("format") or "qcow2",
+            "bus": disk.get("bus") or "virtio",
+            "pool": disk.get("pool") or default_pool,
+        })
+    return result
+
+
+def _nics(nics):
+    result = []
+    for nic in nics:
+        if not nic.get("source"):
+            raise InvalidInput("every entry of nics needs a source (network or bridge name)")
+        result.append({
+            "type": nic.get("type") or "network",
+            "source": nic["source"],
+            "model": nic.get("model") or "virtio",
+            "mac": normalize_mac(nic["mac"]) if nic.get("mac") else None,
+        })
+    return result
+
+
+def _mounts(mounts):
+    for mount in mounts:
+        for key in ("host", "vm"):
+            if not mount.get(key) or not os.path.isabs(mount[key]):
+                raise InvalidInput("mounts need absolute `host` and `vm` paths, got %r" % (mount,))
+    return [{"host": m["host"], "vm": m["vm"]} for m in mounts]
+
+
+def group_plan(name, count, first_id, members):
+    """Which members of group `name` to keep, create and remove.
+
+    `members`: {vm name: id} of the existing members. With `first_id` the members are
+    exactly ids first_id .. first_id+count-1; without, existing members are kept
+    (lowest ids first) and new ones take free ids (None: chosen at creation).
+    Returns (keep [(name, id)], create [id or None], remove [name])."""
+    by_id = sorted((vm_id, vm) for vm, vm_id in members.items())
+    if first_id is not None:
+        wanted = set(range(first_id, first_id + count))
+        keep = [(vm, vm_id) for vm_id, vm in by_id if vm_id in wanted and vm == member_name(name, vm_id)]
+        kept_ids = set(vm_id for _vm, vm_id in keep)
+        create = [vm_id for vm_id in sorted(wanted) if vm_id not in kept_ids]
+        remove = [vm for vm_id, vm in by_id if (vm, vm_id) not in keep]
+        return keep, create, remove
+    keep = [(vm, vm_id) for vm_id, vm in by_id[:count]]
+    remove = [vm for _vm_id, vm in by_id[count:]]
+    return keep, [None] * max(0, count - len(keep)), remove
+
+
+def member_name(group, vm_id):
+    return "%s-%d" % (group, vm_id)
+
+
+def member_ports(spec, vm_id, index):
+    """VNC and gdb ports of the member with `vm_id`, the `index`-th of its group by id."""
+    vnc_port = None
+    if spec["vnc"]:
+        vnc_port = spec["vnc_port"] + index if spec["vnc_port"] is not None else VNC_BASE_PORT + vm_id
+    gdb_port = spec["gdb_port"] + index if spec["gdb_port"] is not None else None
+    return vnc_port, gdb_port
+
+
+def recreate_record(spec, gdb_port, cloud_init):
+    """The JSON kept in the domain's metadata to tell later which fields need a new VM."""
+    record = dict((key, spec.get(key)) for key in RECREATE_FIELDS)
+    record.update(gdb_port=gdb_port, cloud_init=cloud_init)
+    return json.dumps(record, sort_keys=True)
+
+
+def drift(actual, desired, record, desired_record):
+    """(applicable {field: (before, after)}, needs_recreate [field names]) between an
+    existing domain (`actual` from _domain_xml.read) and what is declared."""
+    applicable = {}
+    for key in APPLIED_FIELDS:
+        if desired.get(key) != actual.get(key):
+            applicable[key] = (actual.get(key), desired.get(key))
+    recreate = []
+    if record:
+        old, new = json.loads(record), json.loads(desired_record)
+        recreate = [key for key in RECREATE_FIELDS if old.get(key) != new.get(key)]
+    return applicable, recreate

@@ -1,0 +1,430 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virter.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: virter_vm
+short_description: Declarative lab VMs from layered virter images, with pinned SSH host keys
+version_added: 0.1.0
+description:
+  - Creates, starts, stops and removes VMs the way LINBIT virter makes them, so virter and
+    this collection manage each other's VMs.
+  - A new VM gets an id, which fixes its MAC (V(52:54:00:00:00:00) + id) and IP (network
+    address + id) through a static DHCP host entry on the access network, reserved
+    atomically so parallel runs never share an id; an empty qcow2 overlay on its image's top
+    layer as boot disk (no data is copied); and a NoCloud seed with the collection's SSH key
+    and freshly generated host keys (RSA and ed25519), so SSH works with
+    C(StrictHostKeyChecking=yes) from the first connection.
+  - With O(count), the task manages a group of VMs named C(<name>-<id>), created
+    concurrently. Membership is kept in the VMs' own metadata, so reruns find them.
+  - "Drift: O(memory), O(vcpus), O(disk_cache), O(console_dir) and the VNC settings of an
+    existing VM are applied to its persistent definition (effective at the next boot;
+    RV(reboot_needed)). The image, O(user), keys, O(user_data), extra disks, NICs and
+    mounts need a new VM: the task fails naming them, unless O(recreate=true)."
+author:
+  - virter.core contributors (@virter-core)
+options:
+  name:
+    description:
+      - Name of the VM; with O(count), the name of the group, whose members are named C(<name>-<id>).
+      - 1 to 63 letters, digits, V(.), V(_) or V(-), starting with a letter or digit.
+    type: str
+    required: true
+  state:
+    description:
+      - V(running) creates and starts the VMs; V(stopped) shuts them down (ACPI, then a hard
+        stop after O(shutdown_timeout)) or creates them without starting them; V(absent) removes
+        the domains, their volumes, DHCP host entries and leases, and image layers nothing
+        else uses.
+    type: str
+    choices: [running, stopped, absent]
+    default: running
+  image:
+    description:
+      - Local image name (or registry reference, mapped to its local name as virter does).
+      - Required to create VMs.
+    type: str
+  pull_policy:
+    description:
+      - What to do when the image is missing locally. Registry pulls come with the registry
+        support; until then a missing image fails with every policy.
+    type: str
+    choices: [IfNotExist, Always, Never]
+    default: IfNotExist
+  id:
+    description:
+      - Fixes the MAC and IP of the VM (from 2 up). Without it a free id is taken.
+      - With O(count), members have ids O(id) .. O(id) + O(count) - 1.
+    type: int
+  count:
+    description:
+      - Converge the group O(name) to this many members. Shrinking removes the highest ids.
+    type: int
+  static_dhcp:
+    description:
+      - Use host entries that already exist on the access network (see
+        M(virter.core.virter_network) O(virter.core.virter_network#module:dhcp_ids)) instead
+        of adding them; the id is still claimed so that two VMs never share it.
+      - If not set, the environment variable E(VIRTER_LIBVIRT_STATIC_DHCP) is used.
+    type: bool
+    default: false
+  memory:
+    description:
+      - Memory size. V(K), V(M), V(G), V(T) and V(KiB) .. V(TiB) are binary, V(KB) .. V(TB)
+        decimal; a bare number is MiB.
+    type: str
+    default: 1G
+  vcpus:
+    description: Number of virtual CPUs.
+    type: int
+    default: 1
+  boot_capacity:
+    description: Size of the boot disk (never smaller than the image).
+    type: str
+    default: 10G
+  disks:
+    description: Extra disks, volumes C(virter:work:<vm>-<disk name>).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Disk name (not V(cidata), unique per VM).
+        type: str
+        required: true
+      size:
+        description: Disk size, as O(memory).
+        type: str
+        required: true
+      format:
+        description: Volume format.
+        type: str
+        choices: [qcow2, raw]
+        default: qcow2
+      bus:
+        description: Disk bus.
+        type: str
+        choices: [virtio, scsi, ide]
+        default: virtio
+      pool:
+        description: Storage pool of the volume (default O(pool)).
+        type: str
+  nics:
+    description: Extra NICs, after the access NIC.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      type:
+        description: Attach to a libvirt network or a host bridge.
+        type: str
+        choices: [network, bridge]
+        default: network
+      source:
+        description: Name of the network or bridge.
+        type: str
+        required: true
+      model:
+        description: NIC model.
+        type: str
+        default: virtio
+      mac:
+        description: MAC address (libvirt picks one when omitted).
+        type: str
+  mounts:
+    description: Host directories shared into the VM with virtiofs, mounted by cloud-init.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      host:
+        description: Absolute path on the hypervisor.
+        type: path
+        required: true
+      vm:
+        description: Absolute mount point in the VM.
+        type: str
+        required: true
+  console_dir:
+    description: Log the serial console to C(<console_dir>/<vm>.log) on the hypervisor.
+    type: path
+  gdb_port:
+    description: Open a gdb server on this TCP port; with O(count), member i (0-based, by id) gets port + i.
+    type: int
+  vnc:
+    description: Add a VNC display (port 6000 + id unless O(vnc_port) is set).
+    type: bool
+    default: false
+  vnc_port:
+    description: VNC port; with O(count), member i (0-based, by id) gets port + i. Implies O(vnc).
+    type: int
+  vnc_listen:
+    description: Address the VNC display listens on.
+    type: str
+    default: 127.0.0.1
+  user:
+    description: SSH user, kept in the VM's metadata (as virter does) and returned.
+    type: str
+    default: root
+  ssh_public_keys:
+    description: Extra authorized keys for the VM.
+    type: list
+    elements: str
+    default: []
+  user_data:
+    description:
+      - Extra cloud-config, deep-merged into the generated user-data (dicts merge, lists
+        append). The injected host keys cannot be set and the collection's key cannot be removed.
+    type: dict
+  ssh_private_key_file:
+    description:
+      - The key pair used to log in (readiness, returned host vars).
+      - Default is virter's key store on the hypervisor, C($XDG_CONFIG_HOME/virter/id_rsa)
+        (C(~/.config/virter/id_rsa)), created (RSA, mode 0600) when missing.
+    type: path
+  virt_type:
+    description: V(kvm), V(qemu) (software emulation), or V(auto) (KVM when the hypervisor offers it).
+    type: str
+    choices: [auto, kvm, qemu]
+    default: auto
+  arch:
+    description: Guest architecture, virter's names.
+    type: str
+    choices: [amd64, arm64, ppc64le, s390x]
+    default: amd64
+  secure_boot:
+    description: Boot with UEFI secure boot.
+    type: bool
+    default: false
+  disk_cache:
+    description: libvirt disk cache mode for every disk (for example V(unsafe) for throwaway VMs).
+    type: str
+    choices: [default, none, writethrough, writeback, directsync, unsafe]
+  wait_for:
+    description:
+      - V(ready) waits until an SSH login with the pinned host key works and cloud-init has
+        finished; V(ssh) until port 22 answers with an SSH banner; V(none) does not wait.
+      - Waiting happens where the module runs; it needs to reach the VMs' addresses.
+    type: str
+    choices: [ready, ssh, none]
+    default: ready
+  wait_timeout:
+    description: Seconds to wait for O(wait_for).
+    type: int
+    default: 300
+  shutdown_timeout:
+    description: Seconds an ACPI shutdown (O(state=stopped)) may take before a hard stop.
+    type: int
+    default: 60
+  recreate:
+    description: Replace a VM that differs from the task in a way only a new VM can change.
+    type: bool
+    default: false
+  force:
+    description: Remove a domain of this name even when it carries no virter metadata.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - virter.core.common
+  - virter.core.common.NETWORK
+  - virter.core.attributes
+  - virter.core.attributes.ACTIONGROUP_VIRTER
+attributes:
+  check_mode:
+    support: full
+    details:
+      - A new VM's id, MAC, IP (and, for group members with free ids, name) are V(null) in check mode.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+notes:
+  - Runs on the hypervisor. With a remote O(uri), waiting and lease release need the
+    module to reach the VMs; run it on the hypervisor, or wait from the controller with
+    M(ansible.builtin.wait_for_connection).
+seealso:
+  - module: virter.core.virter_vm_info
+  - module: virter.core.virter_image
+  - module: virter.core.virter_network
+'''
+
+EXAMPLES = r'''
+- name: Two lab VMs with free ids, ready for SSH
+  virter.core.virter_vm:
+    name: lab
+    image: debian-12
+    count: 2
+    memory: 2G
+  register: lab
+
+- name: Reach them with the pinned host keys
+  ansible.builtin.add_host:
+    name: "{{ item.name }}"
+    ansible_host: "{{ item.ip }}"
+    ansible_user: "{{ item.user }}"
+    ansible_ssh_private_key_file: "{{ item.ssh_private_key_file }}"
+    ansible_ssh_common_args: >-
+      -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/tmp/lab_known_hosts
+  loop: "{{ lab.vms }}"
+
+- name: One VM with a fixed id, an extra disk and extra cloud-config
+  virter.core.virter_vm:
+    name: db
+    image: debian-12
+    id: 10
+    disks:
+      - name: data
+        size: 20G
+    user_data:
+      packages: [postgresql]
+
+- name: Stop it
+  virter.core.virter_vm:
+    name: db
+    state: stopped
+
+- name: Remove the group
+  virter.core.virter_vm:
+    name: lab
+    count: 0
+'''
+
+RETURN = r'''
+vms:
+  description: The VMs of the task, one entry each.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: VM name (V(null) in check mode for a group member whose id is not chosen yet).
+      type: str
+    id:
+      description: VM id (V(null) in check mode for a new VM).
+      type: int
+    mac:
+      description: MAC of the access NIC.
+      type: str
+    ip:
+      description: IPv4 address on the access network.
+      type: str
+    network:
+      description: The access network.
+      type: str
+    state:
+      description: V(running) or V(stopped).
+      type: str
+    image:
+      description: The local image the VM was made from.
+      type: str
+    group:
+      description: The group (O(name) of a task with O(count)), or V(null).
+      type: str
+    user:
+      description: SSH user.
+      type: str
+    host_key:
+      description: The VM's RSA host public key (pinned).
+      type: str
+    known_hosts_line:
+      description: A known_hosts line for the VM (IP, name, name.domain).
+      type: str
+    ssh_private_key_file:
+      description: The private key that logs in.
+      type: str
+    console_file:
+      description: Serial console log on the hypervisor, or V(null).
+      type: str
+  sample:
+    - name: lab-2
+      id: 2
+      mac: "52:54:00:00:00:02"
+      ip: 192.168.122.2
+      network: default
+      state: running
+      image: debian-12
+      group: lab
+      user: root
+      host_key: ssh-rsa AAAAB3NzaC1yc2E...
+      known_hosts_line: 192.168.122.2,lab-2 ssh-rsa AAAAB3NzaC1yc2E...
+      ssh_private_key_file: /root/.config/virter/id_rsa
+      console_file: null
+known_hosts:
+  description: The known_hosts lines of all VMs of the task.
+  returned: always
+  type: list
+  elements: str
+reboot_needed:
+  description: A running VM's definition changed; it takes effect at the next boot.
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._vm import VmService
+
+
+def main():
+    module = new_module(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "state": {"type": "str", "choices": ["running", "stopped", "absent"], "default": "running"},
+            "image": {"type": "str"},
+            "pull_policy": {"type": "str", "choices": ["IfNotExist", "Always", "Never"], "default": "IfNotExist"},
+            "id": {"type": "int"},
+            "count": {"type": "int"},
+            "static_dhcp": {"type": "bool", "default": False,
+                            "fallback": (env_fallback, ["VIRTER_LIBVIRT_STATIC_DHCP"])},
+            "memory": {"type": "str", "default": "1G"},
+            "vcpus": {"type": "int", "default": 1},
+            "boot_capacity": {"type": "str", "default": "10G"},
+            "disks": {"type": "list", "elements": "dict", "default": [], "options": {
+                "name": {"type": "str", "required": True},
+                "size": {"type": "str", "required": True},
+                "format": {"type": "str", "choices": ["qcow2", "raw"], "default": "qcow2"},
+                "bus": {"type": "str", "choices": ["virtio", "scsi", "ide"], "default": "virtio"},
+                "pool": {"type": "str"},
+            }},
+            "nics": {"type": "list", "elements": "dict", "default": [], "options": {
+                "type": {"type": "str", "choices": ["network", "bridge"], "default": "network"},
+                "source": {"type": "str", "required": True},
+                "model": {"type": "str", "default": "virtio"},
+                "mac": {"type": "str"},
+            }},
+            "mounts": {"type": "list", "elements": "dict", "default": [], "options": {
+                "host": {"type": "path", "required": True},
+                "vm": {"type": "str", "required": True},
+            }},
+            "console_dir": {"type": "path"},
+            "gdb_port": {"type": "int"},
+            "vnc": {"type": "bool", "default": False},
+            "vnc_port": {"type": "int"},
+            "vnc_listen": {"type": "str", "default": "127.0.0.1"},
+            "user": {"type": "str", "default": "root"},
+            "ssh_public_keys": {"type": "list", "elements": "str", "default": [], "no_log": False},
+            "user_data": {"type": "dict"},
+            "ssh_private_key_file": {"type": "path", "no_log": False},
+            "virt_type": {"type": "str", "choices": ["auto", "kvm", "qemu"], "default": "auto"},
+            "arch": {"type": "str", "choices": ["amd64", "arm64", "ppc64le", "s390x"], "default": "amd64"},
+            "secure_boot": {"type": "bool", "default": False},
+            "disk_cache": {"type": "str",
+                           "choices": ["default", "none", "writethrough", "writeback", "directsync", "unsafe"]},
+            "wait_for": {"type": "str", "choices": ["ready", "ssh", "none"], "default": "ready"},
+            "wait_timeout": {"type": "int", "default": 300},
+            "shutdown_timeout": {"type": "int", "default": 60},
+            "recreate": {"type": "bool", "default": False},
+            "force": {"type": "bool", "default": False},
+        },
+    )
+    run(module, lambda conn: VmService(conn, module.params, module.check_mode).run())
+
+
+if __name__ == "__main__":
+    main()

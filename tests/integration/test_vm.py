@@ -1,0 +1,96 @@
+"""virter_vm with real VMs: a group of two booted under emulation, reached over SSH with
+the pinned host keys by Ansible itself; stop and start; drift; removal that leaves nothing."""
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from helpers.ansible_run import changed_flags, four_step, run_task
+from helpers.state import libvirt_state
+
+VM = "virter.core.virter_vm"
+IMAGE = "vtest-vm-debian"
+COMMON = {"image": IMAGE, "virt_type": "qemu", "disk_cache": "unsafe"}
+
+
+@pytest.fixture(scope="module")
+def lab_image(guest_image_file):
+    result = run_task("virter.core.virter_image", {"name": IMAGE, "path": str(guest_image_file)})
+    assert not result.get("failed"), result
+    yield IMAGE
+    run_task("virter.core.virter_image", {"name": IMAGE, "state": "absent"})
+
+
+def ansible_over_ssh(tmp_path, vms, known_hosts):
+    """Ping and a command on every VM through Ansible's ssh connection, host keys pinned."""
+    known = tmp_path / "known_hosts"
+    known.write_text("".join(line + "\n" for line in known_hosts))
+    inventory = {"all": {"hosts": {vm["name"]: {
+        "ansible_host": vm["ip"],
+        "ansible_user": vm["user"],
+        "ansible_ssh_private_key_file": vm["ssh_private_key_file"],
+        "ansible_ssh_common_args": f"-o StrictHostKeyChecking=yes -o UserKnownHostsFile={known} "
+                                   "-o GlobalKnownHostsFile=/dev/null",
+    } for vm in vms}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    play = tmp_path / "reach.yml"
+    play.write_text(textwrap.dedent("""\
+        - name: Reach the lab
+          hosts: all
+          gather_facts: false
+          tasks:
+            - name: Ping
+              ansible.builtin.ping:
+            - name: Hostname
+              ansible.builtin.command: hostname
+              register: hostname
+              changed_when: false
+            - name: The VM is who it claims to be
+              ansible.builtin.assert:
+                that: hostname.stdout == inventory_hostname
+        """))
+    proc = subprocess.run(["ansible-playbook", "-i", str(tmp_path / "inventory.json"), str(play)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_group_lifecycle(lab_image, tmp_path, libvirt_conn):
+    before = libvirt_state(libvirt_conn)
+    args = dict(COMMON, name="vtest-lab", count=2, console_dir=str(tmp_path / "console"))
+
+    results = four_step(VM, args)
+    assert changed_flags(results) == [True, True, False, False], results
+    assert [vm["id"] for vm in results[0]["vms"]] == [None, None]
+    vms = results[1]["vms"]
+    ids = [vm["id"] for vm in vms]
+    assert len(set(ids)) == 2 and all(i >= 2 for i in ids)
+    assert [vm["name"] for vm in vms] == [f"vtest-lab-{i}" for i in ids]
+    assert all(vm["state"] == "running" and vm["group"] == "vtest-lab" for vm in vms)
+    assert [vm["mac"] for vm in vms] == ["52:54:00:00:00:%02x" % i for i in ids]
+    assert results[3]["vms"] == vms
+    assert sorted(results[1]["known_hosts"]) == sorted(vm["known_hosts_line"] for vm in vms)
+
+    ansible_over_ssh(tmp_path, vms, results[1]["known_hosts"])
+
+    # Drift that takes effect at the next boot is applied to the definition.
+    grown = run_task(VM, dict(args, memory="1536M"))
+    assert grown["changed"] and grown["reboot_needed"], grown
+    assert not run_task(VM, dict(args, memory="1536M"))["changed"]
+    # Drift that needs a new VM fails, naming the difference, and changes nothing.
+    refused = run_task(VM, dict(args, memory="1536M", user="debian"))
+    assert refused["failed"] and "user" in refused["msg"] and "recreate" in refused["msg"], refused
+
+    # Stop and start one member.
+    one = dict(COMMON, name=vms[0]["name"], memory="1536M", console_dir=args["console_dir"])
+    stopped = run_task(VM, dict(one, state="stopped"))
+    assert stopped["changed"] and stopped["vms"][0]["state"] == "stopped", stopped
+    assert not run_task(VM, dict(one, state="stopped"))["changed"]
+    started = run_task(VM, one)
+    assert started["changed"] and started["vms"][0]["state"] == "running", started
+    assert started["vms"][0]["known_hosts_line"] == vms[0]["known_hosts_line"]
+
+    # Removal leaves no domain, volume or DHCP entry behind.
+    gone = four_step(VM, dict(args, count=0))
+    assert changed_flags(gone) == [True, True, False, False], gone
+    assert libvirt_state(libvirt_conn) == before
