@@ -34,6 +34,7 @@ from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX, layer_volume, local_image_name
 from ansible_collections.virter.core.plugins.module_utils._vm_teardown import call, remove_domain, shutdown
 
+
 def work_volumes(vm, disks=()):
     """The boot overlay, the seed and the extra disks of VM `vm`, virter's names."""
     names = [WORK_PREFIX + vm, WORK_PREFIX + vm + "-cidata"]

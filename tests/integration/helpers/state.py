@@ -12,3 +12,14 @@ def libvirt_state(conn, pool="default", network="default"):
         "volumes": sorted(vol.name() for vol in storage.listAllVolumes(0)),
         "hosts": sorted((h.get("mac"), h.get("ip"), h.get("name")) for h in root.iterfind("ip/dhcp/host")),
     }
+
+
+def only(state, prefix):
+    """The part of a libvirt_state about one test's names (domains, volumes such as
+    virter:work:<vm> and virter:tag:<image>, DHCP entries named after VMs), so that others
+    using the same libvirt at the same time do not disturb a before/after comparison."""
+    return {
+        "domains": [name for name in state["domains"] if name.startswith(prefix)],
+        "volumes": [name for name in state["volumes"] if prefix in name],
+        "hosts": [host for host in state["hosts"] if (host[2] or "").startswith(prefix)],
+    }

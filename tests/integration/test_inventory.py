@@ -1,0 +1,53 @@
+"""The inventory plugin over VMs virter_vm made and never booted: `ansible-inventory --list`
+with and without include_stopped. (Running VMs: test_lab.py.)"""
+import yaml
+
+from helpers.ansible_run import run_task
+from helpers.inventory import list_inventory
+
+VM = "virter.core.virter_vm"
+
+
+def inventory(tmp_path, **options):
+    source = tmp_path / "vms.virter.yml"
+    source.write_text(yaml.safe_dump(dict({
+        "plugin": "virter.core.virter",
+        "filters": {"group": "vtest-inv"},
+        "known_hosts_file": str(tmp_path / "known_hosts"),
+        "keyed_groups": [{"key": "virter_image", "prefix": "image"}],
+        "compose": {"vm_label": "virter_name ~ '#' ~ virter_id"},
+    }, **options)))
+    return list_inventory(source)
+
+
+def test_stopped_vms(tiny_image, tmp_path):
+    args = {"name": "vtest-inv", "count": 2, "image": tiny_image, "state": "stopped",
+            "virt_type": "qemu", "disk_cache": "unsafe"}
+    made = run_task(VM, args)
+    assert made["changed"] and not made.get("failed"), made
+    try:
+        vms = dict((vm["name"], vm) for vm in made["vms"])
+
+        listed = inventory(tmp_path, include_stopped=True)
+        hostvars = listed["_meta"]["hostvars"]
+        assert sorted(hostvars) == sorted(vms)
+        assert sorted(listed["virter_stopped"]["hosts"]) == sorted(vms)
+        assert sorted(listed["image_vtest_tiny"]["hosts"]) == sorted(vms)
+        for name, vm in vms.items():
+            host = hostvars[name]
+            assert "ansible_host" not in host
+            assert host["virter_state"] == "stopped"
+            assert (host["virter_id"], host["virter_image"], host["virter_group"]) == (vm["id"], tiny_image, "vtest-inv")
+            assert host["ansible_user"] == vm["user"] == "root"
+            assert host["ansible_ssh_private_key_file"] == vm["ssh_private_key_file"]
+            assert host["vm_label"] == f"{name}#{vm['id']}"
+            assert "StrictHostKeyChecking=yes" in host["ansible_ssh_common_args"]
+            assert f"UserKnownHostsFile={tmp_path / 'known_hosts'}" in host["ansible_ssh_common_args"]
+        assert (tmp_path / "known_hosts").stat().st_mode & 0o777 == 0o600
+
+        running_only = inventory(tmp_path)
+        assert running_only["_meta"]["hostvars"] == {}
+    finally:
+        gone = run_task(VM, dict(args, count=0))
+    assert gone["changed"] and not gone.get("failed"), gone
+    assert inventory(tmp_path, include_stopped=True)["_meta"]["hostvars"] == {}

@@ -1,0 +1,159 @@
+"""The lab role on two booted VMs (one single VM, one group of one), started together:
+reached through the role's in-memory groups and through the inventory plugin, with
+pinned host keys that are really checked; an idempotent rerun; a teardown that leaves
+nothing; and an entry without an image that fails before anything is made."""
+import json
+import os
+import re
+import subprocess
+import textwrap
+
+import pytest
+import yaml
+
+from helpers.ansible_run import PlaybookFailed, run_playbook, run_task
+from helpers.inventory import list_inventory
+from helpers.state import libvirt_state, only
+
+PREFIX = "vtest-lab-role"
+IMAGE = PREFIX + "-debian"
+# No SSH connection sharing: every connection checks the host key against its own file.
+NO_MUX = {"ANSIBLE_SSH_ARGS": "-o ControlMaster=no -o ControlPath=none"}
+VMS = [
+    {"name": "vtest-lab-role-one", "image": IMAGE, "memory": "1G", "disk_cache": "unsafe"},
+    {"name": "vtest-lab-role-grp", "image": IMAGE, "count": 1, "group": "vtest_lab_role_grp", "disk_cache": "unsafe"},
+]
+
+
+@pytest.fixture(scope="module")
+def lab_image(guest_image_file):
+    result = run_task("virter.core.virter_image", {"name": IMAGE, "path": str(guest_image_file)})
+    assert not result.get("failed"), result
+    yield IMAGE
+    run_task("virter.core.virter_image", {"name": IMAGE, "state": "absent"})
+
+
+def recap(stdout):
+    """{host: {ok: n, changed: n, ...}} from the PLAY RECAP of a run."""
+    tail = stdout.split("PLAY RECAP", 1)[1]
+    return {host: dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", counts))
+            for host, counts in re.findall(r"^(\S+)\s+:\s+(.*)$", tail, re.M)}
+
+
+def write_play(path, text):
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def reach_play(path, hosts):
+    """Ping, then the VM's hostname must be its inventory name."""
+    return write_play(path, f"""\
+        - name: Reach the lab
+          hosts: {hosts}
+          gather_facts: false
+          tasks:
+            - name: Ping
+              ansible.builtin.ping:
+            - name: Hostname
+              ansible.builtin.command: hostname
+              register: hostname
+              changed_when: false
+            - name: The VM is who it claims to be
+              ansible.builtin.assert:
+                that: hostname.stdout == inventory_hostname
+        """)
+
+
+def test_lab_role(lab_image, tmp_path, libvirt_conn):
+    known_hosts = tmp_path / "lab_known_hosts"
+    lab_vars = {"virter_lab_vms": VMS, "virter_lab_virt_type": "qemu", "virter_lab_known_hosts_file": str(known_hosts)}
+    up = tmp_path / "up.yml"
+    up.write_text(yaml.safe_dump([{"name": "Lab up", "ansible.builtin.import_playbook": "virter.core.lab_up"}])
+                  + reach_play(tmp_path / "reach.yml", "virter_lab").read_text()
+                  + textwrap.dedent("""\
+                      - name: Groups of the entries
+                        hosts: localhost
+                        gather_facts: false
+                        tasks:
+                          - name: One group per entry, named after it (made a valid name) or its `group`
+                            ansible.builtin.assert:
+                              that:
+                                - groups['vtest_lab_role_one'] == ['vtest-lab-role-one']
+                                - groups['vtest_lab_role_grp'] | length == 1
+                                - groups['vtest_lab_role_grp'][0] is match('vtest-lab-role-grp-[0-9]+$')
+                                - groups['virter_lab'] | length == 2
+                      """))
+    before = only(libvirt_state(libvirt_conn), PREFIX)
+    try:
+        first = run_playbook(up, lab_vars, env=NO_MUX)
+        assert recap(first.stdout)["localhost"]["changed"] > 0, first.stdout
+        again = run_playbook(up, lab_vars, env=NO_MUX)
+        assert all(counts["changed"] == 0 for counts in recap(again.stdout).values()), again.stdout
+        assert known_hosts.stat().st_mode & 0o777 == 0o600
+        lines = sorted(known_hosts.read_text().splitlines())
+        assert len(lines) == 2
+
+        hostvars = through_inventory_plugin(tmp_path, lines)
+        pinned_keys_are_checked(tmp_path, hostvars)
+    finally:
+        down = run_playbook("virter.core.lab_down", lab_vars)
+    assert recap(down.stdout)["localhost"]["changed"] > 0, down.stdout
+    again = run_playbook("virter.core.lab_down", lab_vars)
+    assert recap(again.stdout)["localhost"]["changed"] == 0, again.stdout
+    assert not known_hosts.exists()
+    assert only(libvirt_state(libvirt_conn), PREFIX) == before
+
+
+def through_inventory_plugin(tmp_path, lab_lines):
+    """The lab's VMs as the inventory plugin lists them, and a play over that inventory."""
+    source = tmp_path / "lab.virter.yml"
+    source.write_text(yaml.safe_dump({
+        "plugin": "virter.core.virter",
+        "filters": {"name": "vtest-lab-role-*"},
+        "known_hosts_file": str(tmp_path / "inventory_known_hosts"),
+        "keyed_groups": [{"key": "virter_image", "prefix": "image"}],
+    }))
+    inventory = list_inventory(source)
+    hostvars = inventory["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted(line.split(",")[1].split()[0] for line in lab_lines)
+    assert sorted(inventory[f"image_{IMAGE.replace('-', '_')}"]["hosts"]) == sorted(hostvars)
+    for line in lab_lines:
+        ip, name = line.split()[0].split(",")[:2]
+        assert hostvars[name]["ansible_host"] == ip
+        assert hostvars[name]["virter_state"] == "running"
+        assert "StrictHostKeyChecking=yes" in hostvars[name]["ansible_ssh_common_args"]
+    assert sorted((tmp_path / "inventory_known_hosts").read_text().splitlines()) == lab_lines
+    proc = subprocess.run(["ansible-playbook", "-i", str(source), str(reach_play(tmp_path / "reach_all.yml", "all"))],
+                          capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ, **NO_MUX))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return hostvars
+
+
+def pinned_keys_are_checked(tmp_path, hostvars):
+    """With each VM's line carrying the other VM's host key, SSH refuses both."""
+    real = tmp_path / "inventory_known_hosts"
+    lines = real.read_text().splitlines()
+    hosts = [line.split(" ", 1)[0] for line in lines]
+    keys = [line.split(" ", 1)[1] for line in lines]
+    swapped = tmp_path / "swapped_known_hosts"
+    swapped.write_text("".join(f"{host} {key}\n" for host, key in zip(hosts, reversed(keys))))
+    inventory = {"all": {"hosts": {name: dict(
+        (key, value.replace(str(real), str(swapped)) if isinstance(value, str) else value)
+        for key, value in hv.items()) for name, hv in hostvars.items()}}}
+    (tmp_path / "swapped.json").write_text(json.dumps(inventory))
+    proc = subprocess.run(["ansible", "-i", str(tmp_path / "swapped.json"), "all", "-m", "ansible.builtin.ping"],
+                          capture_output=True, text=True, check=False, timeout=120, env=dict(os.environ, **NO_MUX))
+    assert proc.returncode != 0, proc.stdout
+    assert proc.stdout.count("UNREACHABLE") == 2, proc.stdout
+    assert "Host key verification failed" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_entry_without_image_fails_before_anything_is_made(tmp_path, libvirt_conn):
+    before = only(libvirt_state(libvirt_conn), PREFIX)
+    bad = {"virter_lab_vms": [{"name": "vtest-lab-role-ok", "image": IMAGE}, {"name": "vtest-lab-role-bad", "memory": "1G"}],
+           "virter_lab_known_hosts_file": str(tmp_path / "known_hosts")}
+    with pytest.raises(PlaybookFailed) as failed:
+        run_playbook("virter.core.lab_up", bad)
+    assert "virter_lab_vms[1] (vtest-lab-role-bad): every entry needs `name` and `image`" in str(failed.value)
+    assert only(libvirt_state(libvirt_conn), PREFIX) == before
+    assert not (tmp_path / "known_hosts").exists()
