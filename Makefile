@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 .PHONY: deps collection unit sanity lint integration test demo demo-down \
-        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image
+        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule
 
 deps:
 	tools/install-deps
@@ -71,6 +71,9 @@ demo: collection sandbox-start image
 
 demo-down: collection
 	tools/sandbox exec ansible-playbook demo/demo.yml -e virter_demo_state=absent
+
+molecule: collection sandbox-start image
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) tools/sandbox exec molecule test --scenario-name default
 
 sandbox-lifecycle: deps
 	pytest -q tests/sandbox

@@ -40,7 +40,7 @@ def timed(func):
 
 def params(**kw):
     base = dict(name="bench", state="present", source=None, url=None, checksum=None, path=None,
-                force=False, save_path=None)
+                force=False, save_path=None, ref=None, push=False, push_ref=None, vm=None)
     base.update(kw)
     return base
 

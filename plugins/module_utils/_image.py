@@ -16,10 +16,14 @@ import os
 
 from ansible_collections.virter.core.plugins.module_utils import _images_toml
 from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
+from ansible_collections.virter.core.plugins.module_utils._commit import VmCommit
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
 from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
+from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
+from ansible_collections.virter.core.plugins.module_utils._pull import RegistryPull
+from ansible_collections.virter.core.plugins.module_utils._push import push_image
 from ansible_collections.virter.core.plugins.module_utils._sources import FileSource, HttpSource
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import (
@@ -32,6 +36,7 @@ from ansible_collections.virter.core.plugins.module_utils._store_names import (
 
 class ImageService:
     def __init__(self, conn, pool, check_mode=False, tmpdir=None, local_io=True):
+        self.conn = conn
         self.store = Store(conn, pool)
         self.check_mode = check_mode
         self.importer = LayerImporter(self.store, tmpdir, local_io)
@@ -43,15 +48,23 @@ class ImageService:
             raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
                 request.name, self.store.pool_name))
         fetch = request.source != "local" and (before is None or params["force"])
+        if fetch and request.source == "vm":
+            commit = VmCommit(self.conn, self.importer, request.vm)
+            commit.check(params["shutdown"])
         save = request.save_path and (params["force"] or not os.path.exists(request.save_path))
         after = before
-        if fetch and self.check_mode:
+        if fetch and request.source == "registry":
+            after = self._pull(request, before, params)
+        elif fetch and self.check_mode:
             # A new image's layers are known only once fetched; a re-fetch changes the
-            # image only if its top layer is new.
+            # image only if its top layer is new (a commit always makes a new one).
             predicted = request.checksum if before is None else request.predicted_top()
             if before is None or predicted != before["top_layer"]:
                 after = {"name": request.name, "top_layer": predicted, "layers": None,
                          "virtual_size": None, "created": None}
+        elif fetch and request.source == "vm":
+            self.store.make_tag(request.name, commit.run(params["shutdown_timeout"], not params["static_dhcp"]))
+            after = self.store.image(request.name)
         elif fetch:
             source = request.open_source()
             try:
@@ -63,8 +76,23 @@ class ImageService:
         if save and not self.check_mode:
             self.importer.save(request.name, request.save_path)
         diff = _diff(before, after)
-        return {"changed": diff.changed or bool(save), "image": after,
-                "diff": diff.get_before_after()}
+        result = {"changed": diff.changed or bool(save), "image": after,
+                  "diff": diff.get_before_after()}
+        if request.push_ref is not None:
+            pushed, result["pushed"] = push_image(self.store, after and after["layers"], request.push_ref,
+                                                  params, self.check_mode, self.importer.local_io)
+            result["changed"] = result["changed"] or pushed
+        return result
+
+    def _pull(self, request, before, params):
+        """The image after a registry pull (in check mode, as the registry says it
+        would be); the tag is written after every layer is in place."""
+        pull = RegistryPull(self.store, self.importer, request.ref, params)
+        if self.check_mode:
+            after = pull.predicted(request.name)
+            return before if before is not None and before["top_layer"] == after["top_layer"] else after
+        self.store.make_tag(request.name, pull.run(request.name))
+        return self.store.image(request.name)
 
     def absent(self, name):
         name = local_image_name(name)
@@ -94,20 +122,24 @@ class _Request:
         self.name = local_image_name(params["name"])
         self.url = params["url"]
         self.path = params["path"]
-        self.source = params["source"] or ("url" if self.url else "file" if self.path else "local")
+        self.vm = params["vm"]
+        self.ref = params["ref"]
+        self.source = params["source"] or (
+            "url" if self.url else "file" if self.path else "vm" if self.vm else
+            "registry" if self.ref else "local")
         self.checksum = params["checksum"]
         self.save_path = params["save_path"] and os.path.abspath(params["save_path"])
-        wanted = {"url": "url", "file": "path"}.get(self.source)
-        for option, value in (("url", self.url), ("path", self.path)):
+        wanted = {"url": "url", "file": "path", "vm": "vm", "registry": "ref"}.get(self.source)
+        for option, value in (("url", self.url), ("path", self.path), ("vm", self.vm), ("ref", self.ref)):
             if value and option != wanted:
                 raise InvalidInput("%s is not used with source %s" % (option, self.source))
-        if wanted and not (self.url or self.path):
+        if wanted and not (self.url or self.path or self.vm or self.ref):
             raise InvalidInput("source %s needs the option %s" % (self.source, wanted))
         if self.source != "local":
             validate_name(self.name, "image name")
         if self.checksum is not None:
-            if self.source == "local":
-                raise InvalidInput("checksum is not used with source local")
+            if self.source in ("local", "vm", "registry"):
+                raise InvalidInput("checksum is not used with source %s" % self.source)
             validate_digest(self.checksum, "checksum")
         if self.save_path:
             folder = os.path.dirname(self.save_path)
@@ -115,6 +147,9 @@ class _Request:
                 raise InvalidInput("save_path %s: the directory %s does not exist" % (self.save_path, folder))
             if os.path.isdir(self.save_path):
                 raise InvalidInput("save_path %s is a directory" % self.save_path)
+        if self.ref:
+            self.ref = parse_reference(self.ref, "ref")
+        self.push_ref = _push_ref(params)
         if self.source == "url":
             self.url = _resolve_url(self.url)
         if self.source == "file":
@@ -137,6 +172,21 @@ class _Request:
                     sha.update(chunk)
             return "sha256:" + sha.hexdigest()
         return None
+
+
+def _push_ref(params):
+    """Where push goes: push_ref, else ref, else the name when it is a reference
+    (as in virter image push)."""
+    if not params["push"]:
+        if params["push_ref"]:
+            raise InvalidInput("push_ref is used only with push: true")
+        return None
+    target = params["push_ref"] or params["ref"]
+    if target:
+        return parse_reference(target, "push_ref" if params["push_ref"] else "ref")
+    if local_image_name(params["name"]) != params["name"]:
+        return parse_reference(params["name"], "name")
+    raise InvalidInput("push: true needs push_ref (or ref, or a registry reference as name)")
 
 
 def _resolve_url(url):

@@ -24,6 +24,8 @@ description:
     the pool directory; otherwise it goes through libvirt's upload stream.
   - An interrupted run leaves no image pointing at incomplete layers; the next run
     removes what it left.
+  - Pulls images from and pushes them to OCI registries in virter's format, so images
+    pushed by virter are pulled here and the other way round.
 author:
   - virter.core contributors (@virter-core)
 options:
@@ -48,11 +50,41 @@ options:
   source:
     description:
       - Where a missing image comes from.
-      - V(url) downloads O(url); V(file) imports the qcow2 file O(path); V(local)
-        only checks that the image exists.
-      - Default is V(url) when O(url) is given, V(file) when O(path) is given, else V(local).
+      - V(url) downloads O(url); V(file) imports the qcow2 file O(path); V(vm) commits
+        the VM O(vm); V(registry) pulls O(ref); V(local) only checks that the image exists.
+      - Default is V(url) when O(url) is given, V(file) when O(path) is given, V(vm)
+        when O(vm) is given, V(registry) when O(ref) is given, else V(local).
     type: str
-    choices: [url, file, local]
+    choices: [url, file, vm, registry, local]
+  vm:
+    description:
+      - O(source=vm) commits this VM (made by M(virter.core.virter_vm) or virter) to the
+        image. If the image exists and O(force) is not set, nothing happens and the VM
+        is left alone.
+      - Otherwise the VM is shut down (O(shutdown)), its boot overlay becomes a layer on
+        top of its image (read once; moved into place when the pool is local), the tag is
+        written, and the VM's domain, cloud-init volume, extra disks and DHCP host entry
+        are removed. An interrupted commit is finished by a rerun.
+      - Reset C(/etc/machine-id) in the VM first if VMs from the image should get new
+        ones (the C(virter.core.image_build) role does).
+    type: str
+  shutdown:
+    description:
+      - With O(source=vm), shut a running VM down (ACPI) before the commit. Without it,
+        committing a running VM fails.
+    type: bool
+    default: true
+  shutdown_timeout:
+    description: Seconds the VM may take to shut down; the commit fails after that (the VM is not stopped hard).
+    type: int
+    default: 60
+  static_dhcp:
+    description:
+      - With O(source=vm), keep the VM's DHCP host entry (pre-made entries, see
+        M(virter.core.virter_vm) O(virter.core.virter_vm#module:static_dhcp)).
+      - If not set, the environment variable E(VIRTER_LIBVIRT_STATIC_DHCP) is used.
+    type: bool
+    default: false
   url:
     description:
       - An http or https URL of a qcow2 file.
@@ -84,6 +116,72 @@ options:
       - With O(save_path), write the file even when it exists.
     type: bool
     default: false
+  ref:
+    description:
+      - O(source=registry) - the registry reference to pull, V(<host>[:<port>]/<repository>[:<tag>])
+        or V(<host>[:<port>]/<repository>@sha256:<hex>), such as V(localhost:5000/lab/debian:12).
+        The tag defaults to V(latest).
+      - The first part must name a host (it holds a V(.) or a V(:), or is V(localhost)).
+      - Only virter images are accepted (config media type
+        C(application/vnd.com.linbit.virter.image.v1), layers
+        C(application/vnd.com.linbit.virter.layer.v1.qcow2.gzip) or this collection's
+        C(application/vnd.com.linbit.virter.layer.v1.qcow2.zstd)). Layers whose diff id
+        is in the pool are not downloaded; every blob's digest and every layer's diff id
+        is checked while it streams in, and the tag is written last.
+      - It is also where O(push) goes when O(push_ref) is not given.
+    type: str
+  push:
+    description:
+      - Push the local image to O(push_ref) after making it present, in virter's format (a
+        Docker v2 manifest with virter's config and layer media types).
+      - Nothing is sent when the registry's manifest under O(push_ref) already lists the
+        same layers (diff ids) compressed with O(compression); the result is then not
+        changed.
+      - Layers are compressed while they are read and uploaded as they are compressed; no
+        layer is held in memory. Layers that the image under O(push_ref) had before are
+        not sent again while the registry has their blobs.
+    type: bool
+    default: false
+  push_ref:
+    description:
+      - Where O(push) goes, a registry reference as for O(ref).
+      - Defaults to O(ref), else to O(name) when O(name) is a registry reference (as
+        C(virter image push) does).
+    type: str
+  compression:
+    description:
+      - Layer compression for O(push).
+      - V(gzip) is virter's format, written as gzip members of 16 MiB of data each,
+        compressed in parallel at level 1 (the bytes do not depend on the number of
+        threads; any gzip reader, virter's included, reads them).
+      - V(zstd) (level 1, multi-threaded) is faster to compress and to decompress, with
+        media type C(application/vnd.com.linbit.virter.layer.v1.qcow2.zstd).
+        B(virter cannot pull such images); this collection can. Needs the Python package
+        C(zstandard).
+      - A pull reads either, whatever this option says.
+    type: str
+    choices: [gzip, zstd]
+    default: gzip
+  registry_username:
+    description:
+      - User name for the registry (Basic auth, or to get a Bearer token).
+      - Without it, credentials come from podman's and docker's auth files
+        (E(REGISTRY_AUTH_FILE), C($XDG_RUNTIME_DIR/containers/auth.json),
+        C(~/.config/containers/auth.json), C($DOCKER_CONFIG/config.json),
+        C(~/.docker/config.json)), as written by C(podman login) or C(docker login);
+        without any, anonymous access is tried.
+    type: str
+  registry_password:
+    description: Password or token for O(registry_username).
+    type: str
+  registry_tls_verify:
+    description:
+      - Verify the registry's TLS certificate.
+      - V(false) skips the check and also allows plain http, as docker does for insecure
+        registries. A registry on this machine (V(localhost), loopback addresses) may
+        always be reached over plain http.
+    type: bool
+    default: true
   save_path:
     description:
       - Also write the image as one flattened, standalone qcow2 file to this path (as
@@ -102,6 +200,9 @@ attributes:
     details:
       - With O(force) and O(source=url) but no O(checksum), check mode cannot know
         whether the download differs and reports a change.
+      - O(source=registry) and O(push) read the registry's manifest and config in check
+        mode, so their predictions are exact; the digest of a manifest that is not yet
+        pushed is V(null).
   diff_mode:
     support: full
   idempotent:
@@ -139,6 +240,32 @@ EXAMPLES = r'''
     name: provision:latest
     source: local
 
+- name: Commit a provisioned VM to a new image (the VM is shut down and removed)
+  virter.core.virter_image:
+    name: web-base
+    vm: web-build
+
+- name: Pull an image from a registry (stored as lab--debian-12)
+  virter.core.virter_image:
+    name: lab--debian-12
+    ref: registry.example.com/lab/debian:12
+
+- name: Push a local image to a registry on this machine, with the faster zstd layers
+  virter.core.virter_image:
+    name: web-base
+    push: true
+    push_ref: localhost:5000/lab/web-base:1
+    compression: zstd
+
+- name: Push with credentials to a registry with a self-signed certificate
+  virter.core.virter_image:
+    name: web-base
+    push: true
+    push_ref: registry.lab.example:5000/lab/web-base:1
+    registry_username: builder
+    registry_password: "{{ vault_registry_password }}"
+    registry_tls_verify: false
+
 - name: Remove an image and the layers only it used
   virter.core.virter_image:
     name: alma-9
@@ -174,6 +301,21 @@ image:
       description: When the top layer was written (UTC, ISO 8601).
       type: str
       sample: "2026-11-27T19:03:00Z"
+pushed:
+  description:
+    - With O(push), where the image went and the digest of its manifest there (V(null)
+      in check mode when the push has not happened yet).
+  returned: when O(push=true)
+  type: dict
+  contains:
+    ref:
+      description: The registry reference pushed to.
+      type: str
+      sample: localhost:5000/lab/web-base:1
+    digest:
+      description: Digest of the manifest in the registry.
+      type: str
+      sample: sha256:3d9f1ad1e4b5c9d1c1f5d1e9b4ac7c3f7d0d84f1a2e6b3f18e2a5e0b9c7d6a41
 removed:
   description: With O(state=absent), digests of the layers removed.
   returned: when O(state=absent)
@@ -193,6 +335,8 @@ diff:
       type: dict
 '''
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._image import ImageService
 
@@ -202,14 +346,26 @@ def main():
         argument_spec={
             "name": {"type": "str", "required": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "source": {"type": "str", "choices": ["url", "file", "local"]},
+            "source": {"type": "str", "choices": ["url", "file", "vm", "registry", "local"]},
+            "vm": {"type": "str"},
+            "shutdown": {"type": "bool", "default": True},
+            "shutdown_timeout": {"type": "int", "default": 60},
+            "static_dhcp": {"type": "bool", "default": False,
+                            "fallback": (env_fallback, ["VIRTER_LIBVIRT_STATIC_DHCP"])},
             "url": {"type": "str"},
             "checksum": {"type": "str"},
             "path": {"type": "path"},
             "force": {"type": "bool", "default": False},
             "save_path": {"type": "path"},
+            "ref": {"type": "str"},
+            "push": {"type": "bool", "default": False},
+            "push_ref": {"type": "str"},
+            "compression": {"type": "str", "choices": ["gzip", "zstd"], "default": "gzip"},
+            "registry_username": {"type": "str"},
+            "registry_password": {"type": "str", "no_log": True},
+            "registry_tls_verify": {"type": "bool", "default": True},
         },
-        mutually_exclusive=[("url", "path")],
+        mutually_exclusive=[("url", "path", "vm", "ref")],
     )
 
     def action(conn):

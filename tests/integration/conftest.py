@@ -135,3 +135,33 @@ def tiny_image(tmp_path_factory):
     assert not result.get("failed"), result
     yield "vtest-tiny"
     run_task("virter.core.virter_image", {"name": "vtest-tiny", "state": "absent"})
+
+
+@pytest.fixture(scope="session")
+def auth_registry(tmp_path_factory):
+    """A second docker-registry that wants Basic auth (htpasswd, user `tester`, password
+    `secret`); yields {address, username, password}."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # bcrypt for htpasswd without extra packages (Python 3.11)
+
+    root = tmp_path_factory.mktemp("auth-registry")
+    port = _free_port()
+    # Cost 4: the registry checks the password on every request.
+    (root / "htpasswd").write_text("tester:%s\n" % crypt.crypt("secret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: info\n"
+        "storage:\n  filesystem:\n    rootdirectory: {root}/data\n"
+        "auth:\n  htpasswd:\n    realm: virter-test\n    path: {root}/htpasswd\n"
+        "http:\n  addr: 127.0.0.1:{port}\n".format(root=root, port=port)
+    )
+    log = open(root / "registry.log", "w")
+    proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    _wait_for_port(port, proc, "docker-registry (auth)")
+    yield {"address": f"127.0.0.1:{port}", "username": "tester", "password": "secret"}
+    _stop(proc)
+    log.close()

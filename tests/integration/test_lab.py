@@ -13,6 +13,7 @@ import yaml
 
 from helpers.ansible_run import PlaybookFailed, run_playbook, run_task
 from helpers.inventory import list_inventory
+from helpers.plays import reach_play
 from helpers.state import libvirt_state, only
 
 PREFIX = "vtest-lab-role"
@@ -38,30 +39,6 @@ def recap(stdout):
     tail = stdout.split("PLAY RECAP", 1)[1]
     return {host: dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", counts))
             for host, counts in re.findall(r"^(\S+)\s+:\s+(.*)$", tail, re.M)}
-
-
-def write_play(path, text):
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
-def reach_play(path, hosts):
-    """Ping, then the VM's hostname must be its inventory name."""
-    return write_play(path, f"""\
-        - name: Reach the lab
-          hosts: {hosts}
-          gather_facts: false
-          tasks:
-            - name: Ping
-              ansible.builtin.ping:
-            - name: Hostname
-              ansible.builtin.command: hostname
-              register: hostname
-              changed_when: false
-            - name: The VM is who it claims to be
-              ansible.builtin.assert:
-                that: hostname.stdout == inventory_hostname
-        """)
 
 
 def test_lab_role(lab_image, tmp_path, libvirt_conn):

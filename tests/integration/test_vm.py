@@ -2,11 +2,11 @@
 the pinned host keys by Ansible itself; stop and start; drift; removal that leaves nothing."""
 import json
 import subprocess
-import textwrap
 
 import pytest
 
 from helpers.ansible_run import changed_flags, four_step, run_task
+from helpers.plays import reach_play
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -34,22 +34,7 @@ def ansible_over_ssh(tmp_path, vms, known_hosts):
                                    "-o GlobalKnownHostsFile=/dev/null",
     } for vm in vms}}}
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    play = tmp_path / "reach.yml"
-    play.write_text(textwrap.dedent("""\
-        - name: Reach the lab
-          hosts: all
-          gather_facts: false
-          tasks:
-            - name: Ping
-              ansible.builtin.ping:
-            - name: Hostname
-              ansible.builtin.command: hostname
-              register: hostname
-              changed_when: false
-            - name: The VM is who it claims to be
-              ansible.builtin.assert:
-                that: hostname.stdout == inventory_hostname
-        """))
+    play = reach_play(tmp_path / "reach.yml", "all")
     proc = subprocess.run(["ansible-playbook", "-i", str(tmp_path / "inventory.json"), str(play)],
                           capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

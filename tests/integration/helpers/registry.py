@@ -1,0 +1,160 @@
+"""A private dir pool for the registry tests, small layered images in it, and direct
+access to the test registry (its API, its files and its access log)."""
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import requests
+import yaml
+
+from helpers.ansible_run import run_playbook
+
+POOL = "vtest-registry"
+POOL_DIR = Path("/var/lib/libvirt") / POOL
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def qcow2(path, pattern, backing=None, size="16M", written="2M"):
+    """A qcow2 file with `written` bytes of `pattern`; with `backing` (a digest) an
+    overlay on ./virter:layer:<digest>, written without opening the backing file."""
+    cmd = ["qemu-img", "create", "-q", "-f", "qcow2"]
+    if backing:
+        cmd += ["-u", "-F", "qcow2", "-b", "./virter:layer:" + backing]
+    subprocess.run(cmd + [str(path), size], check=True)
+    spec = {"driver": "qcow2", "backing": None, "file": {"driver": "file", "filename": str(path)}}
+    subprocess.run(["qemu-io", "-c", f"write -P {pattern} 0 {written}", "json:" + json.dumps(spec)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return Path(path)
+
+
+class Pool:
+    def __init__(self, conn):
+        import libvirt
+
+        try:
+            self.pool = conn.storagePoolLookupByName(POOL)
+        except libvirt.libvirtError:
+            POOL_DIR.mkdir(parents=True, exist_ok=True)
+            self.pool = conn.storagePoolCreateXML(
+                f"<pool type='dir'><name>{POOL}</name><target><path>{POOL_DIR}</path></target></pool>", 0)
+
+    def names(self):
+        self.pool.refresh(0)
+        return sorted(vol.name() for vol in self.pool.listAllVolumes(0))
+
+    def layer_digests(self):
+        """{volume name: sha256 of its file} of every layer volume."""
+        return {name: sha256(POOL_DIR / name) for name in self.names() if name.startswith("virter:layer:")}
+
+    def empty(self):
+        for path in POOL_DIR.iterdir():
+            path.unlink()
+        self.pool.refresh(0)
+
+    def remove(self):
+        self.empty()
+        self.pool.destroy()
+        shutil.rmtree(POOL_DIR, ignore_errors=True)
+
+
+class Registry:
+    """The test registry seen from outside the module."""
+
+    def __init__(self, info):
+        self.address = info["address"]
+        self.data = Path(info["data"])
+        self.log = Path(info["log"])
+        self.base = f"http://{self.address}/v2/"
+
+    def manifest(self, repo, tag):
+        resp = requests.get(self.base + f"{repo}/manifests/{tag}",
+                            headers={"Accept": f"{DOCKER_MANIFEST}, {OCI_MANIFEST}"}, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+    def blob(self, repo, digest):
+        resp = requests.get(self.base + f"{repo}/blobs/{digest}", timeout=60)
+        resp.raise_for_status()
+        return resp.content
+
+    def config(self, repo, tag):
+        return json.loads(self.blob(repo, self.manifest(repo, tag)["config"]["digest"]))
+
+    def put_blob(self, repo, data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        start = requests.post(self.base + f"{repo}/blobs/uploads/", timeout=30)
+        start.raise_for_status()
+        location = start.headers["Location"]
+        sep = "&" if "?" in location else "?"
+        done = requests.put(f"{location}{sep}digest={digest}", data=data, timeout=60,
+                            headers={"Content-Type": "application/octet-stream"})
+        done.raise_for_status()
+        return {"digest": digest, "size": len(data)}
+
+    def put_manifest(self, repo, tag, manifest, media_type=DOCKER_MANIFEST):
+        resp = requests.put(self.base + f"{repo}/manifests/{tag}", data=json.dumps(manifest), timeout=30,
+                            headers={"Content-Type": media_type})
+        resp.raise_for_status()
+
+    def image(self, repo, tag, layer_files, config_type="application/vnd.com.linbit.virter.image.v1",
+              diff_ids=None, layer_type="application/vnd.com.linbit.virter.layer.v1.qcow2.gzip",
+              manifest_type=DOCKER_MANIFEST):
+        """Push an image made by hand (for inputs the module would never write)."""
+        layers = []
+        for path in layer_files:
+            layers.append({"mediaType": layer_type, **self.put_blob(repo, gzip.compress(Path(path).read_bytes(), 1))})
+        config = {"rootfs": {"type": "layers", "diff_ids": diff_ids or [sha256(p) for p in layer_files]}}
+        config_desc = {"mediaType": config_type, **self.put_blob(repo, json.dumps(config).encode())}
+        self.put_manifest(repo, tag, {"schemaVersion": 2, "mediaType": manifest_type,
+                                      "config": config_desc, "layers": layers}, manifest_type)
+
+    def blob_file(self, digest):
+        hexa = digest.split(":", 1)[1]
+        return self.data / "docker/registry/v2/blobs/sha256" / hexa[:2] / hexa / "data"
+
+    def requests(self, method, pattern=""):
+        """Access log lines of `method` requests whose path matches `pattern`."""
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            match = re.search(r'"([A-Z]+) (/v2/\S*) HTTP', line)
+            if match and match.group(1) == method and re.search(pattern, match.group(2)):
+                found.append(match.group(2))
+        return found
+
+
+def run_many(module, steps, env=None):
+    """Run several tasks of `module` in one playbook (one ansible-playbook start instead
+    of one per task). `steps`: list of (args, check). Returns their results in order;
+    failures do not stop the play."""
+    with tempfile.TemporaryDirectory(prefix="virter-tasks-") as tmp:
+        out = Path(tmp) / "results.json"
+        tasks = [{"name": f"step {i}", module: args, "register": f"step{i}", "check_mode": check,
+                  "diff": True, "ignore_errors": True} for i, (args, check) in enumerate(steps)]
+        names = ", ".join(f"step{i}" for i in range(len(steps)))
+        tasks.append({"name": "dump the results", "ansible.builtin.copy": {
+            "content": "{{ [%s] | to_json }}" % names, "dest": str(out), "mode": "0600"},
+            "check_mode": False, "diff": False})
+        book = Path(tmp) / "play.yml"
+        book.write_text(yaml.safe_dump([{"name": "steps", "hosts": "localhost", "connection": "local",
+                                         "gather_facts": False, "tasks": tasks}]))
+        run_playbook(book, env=env)
+        return json.loads(out.read_text())
+
+
+def four_steps(module, args, env=None):
+    """check, real, check, real in one playbook."""
+    return run_many(module, [(args, check) for check in (True, False, True, False)], env=env)
