@@ -3,6 +3,7 @@
 The tier runs inside the sandbox (tools/sandbox exec), so libvirt networks, VMs and the
 servers started here all live in the test network namespace.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -64,24 +65,33 @@ def _stop(proc):
         proc.wait()
 
 
-@pytest.fixture(scope="session")
-def registry(tmp_path_factory):
-    """Debian's docker-registry (CNCF distribution) on 127.0.0.1; yields its host:port."""
-    root = tmp_path_factory.mktemp("registry")
+@contextlib.contextmanager
+def _docker_registry(root, extra_config=""):
+    """Debian's docker-registry (CNCF distribution) on a free port of 127.0.0.1, storing
+    under `root`/data and logging to `root`/registry.log; yields its host:port."""
     port = _free_port()
     config = root / "config.yml"
     config.write_text(
         "version: 0.1\n"
         "log:\n  level: info\n"
         "storage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\n"
-        "http:\n  addr: 127.0.0.1:{port}\n".format(root=root, port=port)
+        "http:\n  addr: 127.0.0.1:{port}\n".format(root=root, port=port) + extra_config
     )
-    log = open(root / "registry.log", "w")
-    proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    _wait_for_port(port, proc, "docker-registry")
-    yield {"address": f"127.0.0.1:{port}", "data": root / "data", "log": root / "registry.log"}
-    _stop(proc)
-    log.close()
+    with open(root / "registry.log", "w") as log:
+        proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(port, proc, "docker-registry")
+            yield f"127.0.0.1:{port}"
+        finally:
+            _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory):
+    """A registry; yields {address, data (its storage), log (its access log)}."""
+    root = tmp_path_factory.mktemp("registry")
+    with _docker_registry(root) as address:
+        yield {"address": address, "data": root / "data", "log": root / "registry.log"}
 
 
 @pytest.fixture(scope="session")
@@ -148,20 +158,8 @@ def auth_registry(tmp_path_factory):
         import crypt  # bcrypt for htpasswd without extra packages (Python 3.11)
 
     root = tmp_path_factory.mktemp("auth-registry")
-    port = _free_port()
     # Cost 4: the registry checks the password on every request.
     (root / "htpasswd").write_text("tester:%s\n" % crypt.crypt("secret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: info\n"
-        "storage:\n  filesystem:\n    rootdirectory: {root}/data\n"
-        "auth:\n  htpasswd:\n    realm: virter-test\n    path: {root}/htpasswd\n"
-        "http:\n  addr: 127.0.0.1:{port}\n".format(root=root, port=port)
-    )
-    log = open(root / "registry.log", "w")
-    proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    _wait_for_port(port, proc, "docker-registry (auth)")
-    yield {"address": f"127.0.0.1:{port}", "username": "tester", "password": "secret"}
-    _stop(proc)
-    log.close()
+    auth = "auth:\n  htpasswd:\n    realm: virter-test\n    path: {root}/htpasswd\n".format(root=root)
+    with _docker_registry(root, auth) as address:
+        yield {"address": address, "username": "tester", "password": "secret"}
