@@ -61,7 +61,7 @@ def generate_host_keys():
     keys = {}
     workdir = tempfile.mkdtemp(prefix="virter-hostkey-")
     try:
-        for kind, bits in (("rsa", ["-b", "3072"]), ("ed25519", [])):
+        for kind, bits in (("rsa", ["-b", "2048"]), ("ed25519", [])):
             path = os.path.join(workdir, kind)
             _ssh_keygen("-t", kind, "-N", "", "-C", "", "-f", path, *bits)
             with open(path) as handle:

@@ -1,0 +1,572 @@
+"""Benchmark of VM creation, not a test: tool time from task start to every
+domain running (guest boot excluded) and bytes written per VM, for 1, 4 and 8 VMs in one
+task and as separate tasks, side by side in one run with:
+
+- floor: in process with libvirt-python on one open connection (overlay volume, pycdlib
+  seed ISO uploaded, define, start); "one task" = one thread per VM, "separate" = one
+  VM after another;
+- virter.core.virter_vm, as users meet it: `ansible-playbook` with `wait_for: none`,
+  `virt_type: qemu`, the collection from build/collections; "one task" = `count: N`,
+  "separate" = N tasks of one VM each;
+- `kcli create vm -P virttype=qemu`, "one task" = `-c N`, "separate" = N commands;
+- `virt-install --import` with a `backing_store` overlay and `--cloud-init`, "one task" =
+  N processes at once (virt-install makes one VM per call), "separate" = N calls;
+- community.libvirt as the `ansible` package installs it: `virt_install`, and the
+  `virt_volume` (overlay, `create_cidata_cdrom`) + `virt` (define, running) path;
+  "one task" = each step one task looping over the N VMs, "separate" = the steps per VM.
+
+Measured: "wall" is the whole command (ansible-playbook included); "tool" is the time
+from the first creating task's start to the last one's result, taken by a small callback
+plugin in this file (ansible-core has no profile_tasks), i.e. without ansible-playbook's
+own start-up; for commands it is the command's wall time, for the floor the in-process
+time. Afterwards every domain is checked to be running. Bytes per VM: "VM files" are the
+allocated blocks of each VM's own files (its disks and cdrom, not the shared backing
+image, plus its XML in /etc/libvirt/qemu), taken right after "running"; "tool writes" are
+the bytes the tool's own processes wrote (getrusage RUSAGE_CHILDREN ru_oublock, or
+/proc/self/io write_bytes for the floor: temporary files such as AnsiballZ payloads or
+seed ISOs count, libvirtd's writes do not). Each VM is destroyed and removed (domain,
+volumes, DHCP host entries) right after it is measured.
+
+Needs the peers in a separate venv (default /tmp/bench-venv: kcli, ansible, libvirt-python,
+lxml, pycdlib) and `virt-install` (Debian's virtinst). Run inside the sandbox:
+
+    tools/sandbox exec .venv/bin/python bench/vm_create.py [--rounds 3] [--counts 1,4,8]
+"""
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import libvirt
+import pycdlib
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv" / "bin"
+URI = "qemu:///system"
+POOL = "default"
+NETWORK = "default"
+POOL_DIR = Path("/var/lib/libvirt/images")
+IMAGE = "vbench-debian"  # virter image name
+BASE = POOL_DIR / "vbench-debian.qcow2"  # the same qcow2 as a plain file, for the peers
+PREFIX = "vbench-"
+TIMEOUT = 900
+# Peers whose seed ISO is a SATA cdrom: this guest image (cloud kernel, no AHCI) never
+# sees it, so they are timed to "running" only and could not reach SSH.
+SATA_SEED = {"kcli", "virt-install", "c.l virt_install"}
+
+CALLBACK = '''
+import json, os, time
+from ansible.plugins.callback import CallbackBase
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "vbench_timer"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tasks = []
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self.tasks.append({"name": task.get_name(), "start": time.time(), "end": None})
+
+    def _done(self, result, **kwargs):
+        self.tasks[-1]["end"] = time.time()
+
+    v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = _done
+    v2_runner_on_unreachable = _done
+
+    def v2_playbook_on_stats(self, stats):
+        with open(os.environ["VBENCH_TIMES"], "w") as handle:
+            json.dump(self.tasks, handle)
+'''
+
+
+def quiet_errors():
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.conn = libvirt.open(URI)
+        self.work = Path(tempfile.mkdtemp(prefix="vbench-"))
+        self.key = self.work / "id_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
+        self.pubkey = (self.work / "id_ed25519.pub").read_text().strip()
+        (self.work / "callbacks").mkdir()
+        (self.work / "callbacks" / "vbench_timer.py").write_text(CALLBACK)
+        self.peer_bin = Path(args.peer_venv) / "bin"
+        self.collections = self._collections()
+
+    # -- set-up ---------------------------------------------------------------------
+
+    def _collections(self):
+        path = ROOT / "build" / "collections"
+        if (path / "ansible_collections" / "virter" / "core").is_dir():
+            return path
+        # Do not `make collection` (others use build/): a private copy.
+        out, coll = Path("/tmp/h5build"), Path("/tmp/h5coll")
+        subprocess.run([str(VENV / "ansible-galaxy"), "collection", "build", "--force", "--output-path",
+                        str(out), str(ROOT)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(VENV / "ansible-galaxy"), "collection", "install", "--force", "-p", str(coll),
+                        str(out / "virter-core-0.1.0.tar.gz")], check=True, stdout=subprocess.DEVNULL)
+        return coll
+
+    def prepare(self, guest_image):
+        """The virter image (imported once) and the same qcow2 as a plain pool file."""
+        self.playbook([{"virter.core.virter_image": {"name": IMAGE, "path": str(guest_image)}}], ours=True)
+        if not BASE.exists():
+            subprocess.run(["cp", "--sparse=always", str(guest_image), str(BASE)], check=True)
+            shutil.chown(BASE, "libvirt-qemu", "kvm")
+            BASE.chmod(0o644)
+        self.conn.storagePoolLookupByName(POOL).refresh(0)
+
+    def finish(self):
+        self.cleanup()
+        if not self.args.keep_image:
+            self.playbook([{"virter.core.virter_image": {"name": IMAGE, "state": "absent"}}], ours=True)
+            BASE.unlink(missing_ok=True)
+            self.conn.storagePoolLookupByName(POOL).refresh(0)
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.conn.close()
+
+    # -- running tools --------------------------------------------------------------
+
+    def playbook(self, tasks, ours):
+        """Run one play of `tasks` on localhost; returns (wall, [(name, start, end)])."""
+        play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+        path = self.work / "play.yml"
+        path.write_text(json.dumps(play))
+        times = self.work / "times.json"
+        times.unlink(missing_ok=True)
+        env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=str(self.work / "callbacks"),
+                   ANSIBLE_CALLBACKS_ENABLED="vbench_timer", VBENCH_TIMES=str(times),
+                   ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_NOCOLOR="1")
+        if ours:
+            env.update(ANSIBLE_COLLECTIONS_PATH=str(self.collections), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+            binary, python = VENV / "ansible-playbook", VENV / "python"
+        else:
+            env.pop("ANSIBLE_COLLECTIONS_PATH", None)
+            binary, python = self.peer_bin / "ansible-playbook", self.peer_bin / "python"
+        start = time.monotonic()
+        proc = subprocess.run([str(binary), "-i", "localhost,", "-e", "ansible_python_interpreter=%s" % python,
+                               str(path)], env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        wall = time.monotonic() - start
+        if proc.returncode != 0:
+            raise RuntimeError("ansible-playbook failed:\n%s%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
+        return wall, json.loads(times.read_text())
+
+    def command(self, argv):
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError("%s failed:\n%s%s" % (argv[0], proc.stdout[-3000:], proc.stderr[-2000:]))
+
+    # -- the cases: each returns (wall, tool) seconds and leaves names[] running ------
+
+    def case_floor(self, names, together):
+        quiet_errors()
+        pool = self.conn.storagePoolLookupByName(POOL)
+        base = self.conn.storageVolLookupByPath(str(BASE))
+
+        def one(name):
+            overlay = pool.createXML(volume_xml(name + ".qcow2", 10 << 30, "qcow2", base.path()), 0)
+            iso = seed_iso(name, self.pubkey)
+            seed = pool.createXML(volume_xml(name + "-cidata.iso", len(iso), "raw"), 0)
+            stream = self.conn.newStream(0)
+            seed.upload(stream, 0, len(iso), 0)
+            stream.send(iso)
+            stream.finish()
+            dom = self.conn.defineXML(domain_xml(name, overlay.path(), seed.path()))
+            dom.create()
+
+        start = time.monotonic()
+        if together:
+            threads = [threading.Thread(target=one, args=(name,)) for name in names]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        else:
+            for name in names:
+                one(name)
+        elapsed = time.monotonic() - start
+        return elapsed, elapsed
+
+    def case_virter(self, names, together, group):
+        base = {"image": IMAGE, "virt_type": "qemu", "wait_for": "none", "memory": "1G"}
+        if together:
+            tasks = [{"virter.core.virter_vm": dict(base, name=group, count=len(names))}]
+        else:
+            tasks = [{"virter.core.virter_vm": dict(base, name=name)} for name in names]
+        wall, times = self.playbook(tasks, ours=True)
+        return wall, task_span(times)
+
+    def kcli_argv(self):
+        return [str(self.peer_bin / "kcli"), "create", "vm", "-i", BASE.name, "-P", "virttype=qemu",
+                "-P", "memory=1024", "-P", "numcpus=1", "-P", "pool=%s" % POOL, "-P", "nets=[%s]" % NETWORK,
+                "-P", "keys=[%s.pub]" % self.key]
+
+    def case_kcli(self, names, together, group):
+        start = time.monotonic()
+        if together:
+            self.command(self.kcli_argv() + ["-c", str(len(names)), group])
+        else:
+            for name in names:
+                self.command(self.kcli_argv() + [name])
+        elapsed = time.monotonic() - start
+        return elapsed, elapsed
+
+    def virt_install_argv(self, name):
+        return ["virt-install", "--name", name, "--virt-type", "qemu", "--memory", "1024", "--vcpus", "1",
+                "--import", "--disk", "size=10,backing_store=%s,backing_format=qcow2,format=qcow2,bus=virtio,"
+                "pool=%s" % (BASE, POOL), "--cloud-init", "ssh-key=%s.pub" % self.key, "--osinfo", "linux2022",
+                "--network", "network=%s,model=virtio" % NETWORK, "--graphics", "none", "--noautoconsole"]
+
+    def case_virt_install(self, names, together):
+        start = time.monotonic()
+        if together:
+            procs = [subprocess.Popen(self.virt_install_argv(name), stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True) for name in names]
+            outputs = [proc.communicate(timeout=TIMEOUT)[0] for proc in procs]
+            failed = [out for proc, out in zip(procs, outputs) if proc.returncode != 0]
+            if failed:
+                raise RuntimeError("virt-install failed:\n" + failed[0][-3000:])
+        else:
+            for name in names:
+                self.command(self.virt_install_argv(name))
+        elapsed = time.monotonic() - start
+        return elapsed, elapsed
+
+    def case_cl_virt_install(self, names, together):
+        def args(name):
+            return {"name": name, "virt_type": "qemu", "memory": 1024, "vcpus": 1, "import": True,
+                    "osinfo": {"name": "linux2022"},
+                    "disks": [{"pool": POOL, "size": 10, "format": "qcow2", "backing_store": str(BASE),
+                               "backing_format": "qcow2", "bus": "virtio"}],
+                    "networks": [{"network": NETWORK, "model": {"type": "virtio"}}],
+                    "cloud_init": {"root_ssh_key": "%s.pub" % self.key}, "graphics": {"type": "none"}}
+        if together:
+            tasks = [{"community.libvirt.virt_install": args("{{ item }}"), "loop": names}]
+        else:
+            tasks = [{"community.libvirt.virt_install": args(name)} for name in names]
+        wall, times = self.playbook(tasks, ours=False)
+        return wall, task_span(times)
+
+    def case_cl_overlay(self, names, together):
+        def steps(name):
+            return [
+                {"community.libvirt.virt_volume": {
+                    "pool": POOL, "command": "create",
+                    "xml": volume_xml(name + ".qcow2", 10 << 30, "qcow2", str(BASE))}},
+                {"community.libvirt.virt_volume": {
+                    "pool": POOL, "command": "create_cidata_cdrom", "name": name + "-cidata.iso",
+                    "cloudinit_config": {"METADATA": {"instance-id": name, "local-hostname": name},
+                                         "USERDATA": {"ssh_authorized_keys": [self.pubkey]}}}},
+                {"community.libvirt.virt": {
+                    "command": "define",
+                    "xml": domain_xml(name, str(POOL_DIR / (name + ".qcow2")),
+                                      str(POOL_DIR / (name + "-cidata.iso")))}},
+                {"community.libvirt.virt": {"name": name, "state": "running"}},
+            ]
+        if together:
+            tasks = []
+            for step in steps("@@NAME@@"):
+                text = json.dumps(step).replace("@@NAME@@", "{{ item }}")
+                tasks.append(dict(json.loads(text), loop=names))
+        else:
+            tasks = [step for name in names for step in steps(name)]
+        wall, times = self.playbook(tasks, ours=False)
+        return wall, task_span(times)
+
+    def ansible_baseline(self):
+        """Best (wall, task) of a playbook with one ansible.builtin.ping task, our environment."""
+        runs = [self.playbook([{"ansible.builtin.ping": {}}], ours=True) for _round in range(self.args.rounds)]
+        return min(wall for wall, _t in runs), min(task_span(times) for _w, times in runs)
+
+    # -- measuring ------------------------------------------------------------------
+
+    def ours(self):
+        quiet_errors()
+        return [dom for dom in self.conn.listAllDomains(0) if dom.name().startswith(PREFIX)]
+
+    def measure(self, label, together, count):
+        """Best-of-rounds (wall, tool) and bytes per VM of the last round."""
+        best_wall = best_tool = None
+        files = writes = 0
+        for _round in range(self.args.rounds):
+            self.cleanup()
+            tag = "%s%s%d" % (PREFIX, label_tag(label), count)
+            group = tag + ("t" if together else "s")
+            names = ["%s-%d" % (group, i) for i in range(count)]
+            before_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock * 512
+            before_self = self_write_bytes()
+            if label == "floor":
+                wall, tool = self.case_floor(names, together)
+            elif label == "virter.core":
+                wall, tool = self.case_virter(names, together, group)
+            elif label == "kcli":
+                wall, tool = self.case_kcli(names, together, group)
+            elif label == "virt-install":
+                wall, tool = self.case_virt_install(names, together)
+            elif label == "c.l virt_install":
+                wall, tool = self.case_cl_virt_install(names, together)
+            else:
+                wall, tool = self.case_cl_overlay(names, together)
+            writes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock * 512 - before_children
+            if label == "floor":
+                writes = self_write_bytes() - before_self
+            doms = self.ours()
+            running = [dom for dom in doms if dom.isActive()]
+            if len(doms) != count or len(running) != count:
+                raise RuntimeError("%s: expected %d running vbench domains, found %s" % (
+                    label, count, [(d.name(), bool(d.isActive())) for d in doms]))
+            files = sum(vm_file_bytes(self.conn, dom) for dom in doms)
+            self.cleanup()
+            best_wall = wall if best_wall is None else min(best_wall, wall)
+            best_tool = tool if best_tool is None else min(best_tool, tool)
+        return {"wall": best_wall, "tool": best_tool, "files": files / count, "writes": writes / count}
+
+    def cleanup(self):
+        """Destroy and remove every vbench- domain, its own volumes and its DHCP host entries."""
+        quiet_errors()
+        net = self.conn.networkLookupByName(NETWORK)
+        for dom in self.ours():
+            xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+            if dom.isActive():
+                dom.destroy()
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+            for path in own_files(self.conn, xml):
+                try:
+                    self.conn.storageVolLookupByPath(path).delete(0)
+                except libvirt.libvirtError:
+                    if path.startswith(("/var/lib/libvirt/boot/virtinst-", str(POOL_DIR / PREFIX))):
+                        Path(path).unlink(missing_ok=True)
+            for mac in macs(xml):
+                drop_host(net, mac)
+        # host entries left without a domain (e.g. a failed run), named vbench-...
+        from lxml import etree
+        for host in etree.fromstring(net.XMLDesc(0)).iter("host"):
+            if (host.get("name") or "").startswith(PREFIX) and host.get("mac"):
+                drop_host(net, host.get("mac"))
+        for path in list(POOL_DIR.glob(PREFIX + "*")) + list(POOL_DIR.glob("virter:work:" + PREFIX + "*")):
+            if path != BASE:
+                path.unlink(missing_ok=True)
+        self.conn.storagePoolLookupByName(POOL).refresh(0)
+
+
+# -- XML, ISO and file helpers ------------------------------------------------------
+
+def volume_xml(name, capacity, fmt, backing=None):
+    back = ("<backingStore><path>%s</path><format type='qcow2'/></backingStore>" % backing) if backing else ""
+    return ("<volume><name>%s</name><capacity unit='bytes'>%d</capacity><target><format type='%s'/>"
+            "</target>%s</volume>" % (name, capacity, fmt, back))
+
+
+def domain_xml(name, disk, seed):
+    """q35, TCG, virtio disk and the seed as a SCSI cdrom on virtio-scsi (what this guest
+    image needs to see it)."""
+    return """<domain type='qemu'>
+  <name>%s</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/><apic/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='%s'/>
+      <target dev='vda' bus='virtio'/></disk>
+    <controller type='scsi' model='virtio-scsi'/>
+    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%s'/>
+      <target dev='sda' bus='scsi'/><readonly/></disk>
+    <interface type='network'><source network='%s'/><model type='virtio'/></interface>
+    <serial type='pty'/><console type='pty'/>
+  </devices>
+</domain>""" % (name, disk, seed, NETWORK)
+
+
+def seed_iso(name, pubkey):
+    files = {"meta-data": "instance-id: %s\nlocal-hostname: %s\n" % (name, name),
+             "user-data": "#cloud-config\nssh_authorized_keys:\n  - %s\n" % pubkey}
+    iso = pycdlib.PyCdlib()
+    iso.new(interchange_level=3, joliet=3, rock_ridge="1.09", vol_ident="cidata")
+    for index, (fname, text) in enumerate(sorted(files.items())):
+        data = text.encode()
+        iso.add_fp(io.BytesIO(data), len(data), "/F%d.;1" % index, rr_name=fname, joliet_path="/" + fname)
+    out = io.BytesIO()
+    iso.write_fp(out)
+    iso.close()
+    return out.getvalue()
+
+
+def own_files(conn, xml):
+    """Disk and cdrom sources of a domain (files or pool volumes), without the shared
+    backing images."""
+    from lxml import etree
+    paths = []
+    for disk in etree.fromstring(xml).iter("disk"):
+        source = disk.find("source")
+        if source is not None and source.get("file"):
+            paths.append(source.get("file"))
+        elif source is not None and source.get("volume"):
+            try:
+                pool = conn.storagePoolLookupByName(source.get("pool"))
+                paths.append(pool.storageVolLookupByName(source.get("volume")).path())
+            except libvirt.libvirtError:
+                pass
+    return [p for p in paths if p != str(BASE) and ":layer:" not in p and ":tag:" not in p]
+
+
+def macs(xml):
+    from lxml import etree
+    return [m.get("address") for m in etree.fromstring(xml).iter("mac") if m.get("address")]
+
+
+def drop_host(net, mac):
+    flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+    try:
+        net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+                   "<host mac='%s'/>" % mac, flags)
+    except libvirt.libvirtError:
+        pass  # no entry for it
+
+
+def vm_file_bytes(conn, dom):
+    total = 0
+    for path in own_files(conn, dom.XMLDesc(0)) + ["/etc/libvirt/qemu/%s.xml" % dom.name()]:
+        try:
+            total += os.stat(path).st_blocks * 512
+        except FileNotFoundError:
+            pass  # e.g. virt-install's seed ISO, already deleted by virt-install
+    return total
+
+
+def self_write_bytes():
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
+
+
+def task_span(times):
+    """Seconds from the first task's start to the last task's result."""
+    return max(t["end"] for t in times) - min(t["start"] for t in times)
+
+
+def label_tag(label):
+    return {"floor": "fl", "virter.core": "vt", "kcli": "kc", "virt-install": "vi",
+            "c.l virt_install": "ci", "c.l overlay": "co"}[label]
+
+
+# -- report -------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="best of ROUNDS (default 3)")
+    parser.add_argument("--counts", default="1,4,8")
+    parser.add_argument("--tools", default="floor,virter.core,kcli,virt-install,c.l virt_install,c.l overlay")
+    parser.add_argument("--peer-venv", default="/tmp/bench-venv")
+    parser.add_argument("--image", help="guest qcow2 (default: output of tools/build-guest-image)")
+    parser.add_argument("--keep-image", action="store_true", help="leave the imported image in the pool")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.counts.split(",")]
+    tools = args.tools.split(",")
+    image = args.image or subprocess.run([str(ROOT / "tools" / "build-guest-image")], check=True,
+                                         capture_output=True, text=True).stdout.strip()
+    bench = Bench(args)
+    results, unmeasurable, baseline = {}, {}, (0.0, 0.0)
+    started = time.monotonic()
+    try:
+        bench.prepare(image)
+        baseline = bench.ansible_baseline()
+        for count in counts:
+            for together in (True, False):
+                for label in tools:
+                    if label in unmeasurable:
+                        continue
+                    try:
+                        results[(label, together, count)] = bench.measure(label, together, count)
+                    except (RuntimeError, subprocess.TimeoutExpired, libvirt.libvirtError, OSError) as exc:
+                        lines = str(exc).strip().splitlines()
+                        fatal = [line for line in lines if line.startswith(("fatal:", "ERROR"))]
+                        unmeasurable[label] = "N=%d: %s" % (count, (fatal or lines or ["?"])[-1][:300])
+                        bench.cleanup()
+                    sys.stderr.write("  done %s %s %d (%.0f s)\n" % (label, "one" if together else "sep",
+                                                                     count, time.monotonic() - started))
+    finally:
+        bench.finish()
+    report(results, unmeasurable, counts, tools, args.rounds, started, baseline)
+
+
+def report(results, unmeasurable, counts, tools, rounds, started, baseline):
+    load = os.getloadavg()
+    print("VM creation to 'running' (guest boot excluded), best of %d; %d CPUs, load %.1f/%.1f/%.1f at the end "
+          "(machine shared with other engineers' tests: timings are noisy)" % (rounds, os.cpu_count(), *load))
+    print("wall = whole command; tool = first creating task's start to last result (Ansible: callback timer),"
+          " else = wall")
+    print("VM files = allocated bytes of the VM's own disks/cdrom + domain XML; tool writes = bytes written by"
+          " the tool's processes")
+    print("Ansible's own cost (virter.core's environment): a playbook with one ping task takes %.2f s wall, the"
+          " ping task %.2f s; 'module' below = virter.core tool time minus the ping task (per task)" % baseline)
+    header = "%-17s %-8s %2s %8s %8s %8s %10s %11s" % (
+        "tool", "mode", "N", "wall s", "tool s", "tool/VM", "VM files", "tool writes")
+    print(header)
+    print("-" * len(header))
+    for count in counts:
+        for together in (True, False):
+            for label in tools:
+                res = results.get((label, together, count))
+                if res is None:
+                    continue
+                note = " (SATA seed: to 'running' only, no SSH)" if label in SATA_SEED else ""
+                print("%-17s %-8s %2d %8.2f %8.2f %8.2f %7.0f KiB %7.0f KiB%s" % (
+                    label, mode_name(label, together), count, res["wall"], res["tool"], res["tool"] / count,
+                    res["files"] / 1024, res["writes"] / 1024, note))
+        print()
+    print("ratios (virter.core tool time; targets: <= 1.5x floor, >= 2x faster per VM than kcli, >= 8x faster"
+          " than community.libvirt, < 1 MB written per VM):")
+    for count in counts:
+        for together in (True, False):
+            ours = results.get(("virter.core", together, count))
+            if ours is None:
+                continue
+            parts = []
+            for label, target, invert in (("floor", 1.5, False), ("kcli", 2.0, True),
+                                          ("c.l virt_install", 8.0, True), ("c.l overlay", 8.0, True)):
+                other = results.get((label, together, count))
+                if other is None:
+                    continue
+                if invert:
+                    ratio = other["tool"] / ours["tool"]
+                    parts.append("%s %.2fx faster [%s]" % (label, ratio, "met" if ratio >= target else "MISSED"))
+                else:
+                    ratio = ours["tool"] / other["tool"]
+                    tasks = 1 if together else count
+                    module = max(ours["tool"] - tasks * baseline[1], 0.0)
+                    parts.append("%.2fx floor [%s] (wall %.2fx, module %.2f s = %.2fx)" % (
+                        ratio, "met" if ratio <= target else "MISSED", ours["wall"] / other["tool"], module,
+                        module / other["tool"]))
+            size = ours["files"] + ours["writes"]
+            parts.append("VM files %.0f KiB/VM [%s], with tool writes %.0f KiB/VM [%s]" % (
+                ours["files"] / 1024, "met" if ours["files"] < 1e6 else "MISSED",
+                size / 1024, "met" if size < 1e6 else "MISSED"))
+            print("  N=%d %-8s %s" % (count, "one" if together else "separate", "; ".join(parts)))
+    for label, reason in unmeasurable.items():
+        print("not measurable: %s: %s" % (label, reason))
+    print("total bench time %.0f s" % (time.monotonic() - started))
+
+
+def mode_name(label, together):
+    if label == "virt-install" and together:
+        return "N procs"
+    return "one" if together else "separate"
+
+
+if __name__ == "__main__":
+    main()
