@@ -16,7 +16,9 @@ description:
     collection's key pair and C(StrictHostKeyChecking=yes) against the host key pinned in
     the VM's metadata.
   - The pinned keys are written to a known_hosts file (O(known_hosts_file)) on every parse,
-    cache hits included; C(ansible_ssh_common_args) points at it.
+    cache hits included; C(ansible_ssh_common_args) points at it, and
+    C(ansible_host_key_checking) is set, so a configuration that turns host key checking
+    off does not cancel the pinning.
   - For C(qemu+ssh://) URIs the VMs are reached with C(ProxyJump) through the hypervisor.
   - The inventory file name must end in C(.virter.yml) or C(.virter.yaml).
 author:
@@ -186,6 +188,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "ansible_user": vm["user"],
                     "ansible_ssh_private_key_file": vm["ssh_private_key_file"],
                     "ansible_ssh_common_args": ssh_args_for(uri, known_hosts),
+                    # A host_key_checking=False config would otherwise cancel the pinning.
+                    "ansible_host_key_checking": True,
                     "virter_name": vm["name"],
                     "virter_id": vm["id"],
                     "virter_image": vm["image"],

@@ -62,6 +62,7 @@ def test_running_vms_become_hosts_with_pinned_keys(conn, tmp_path):
     assert web5["ansible_user"] == "root"
     assert web5["virter_id"] == 5 and web5["virter_group"] == "web" and web5["virter_state"] == "running"
     assert "StrictHostKeyChecking=yes" in web5["ansible_ssh_common_args"]
+    assert web5["ansible_host_key_checking"] is True
     assert "UserKnownHostsFile=%s" % (tmp_path / "kh") in web5["ansible_ssh_common_args"]
     lines = (tmp_path / "kh").read_text().splitlines()
     assert "192.168.122.5,web-5 ssh-rsa AAAAweb-5" in lines
