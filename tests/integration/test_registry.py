@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 from helpers.ansible_run import changed_flags
-from helpers.registry import OCI_MANIFEST, POOL, POOL_DIR, Pool, Registry, four_steps, qcow2, run_many, sha256
+from helpers.registry import OCI_MANIFEST, POOL, POOL_DIR, Registry, four_steps, run_many
+from helpers.store import PoolFixture, qcow2, sha256
 
 IMAGE = "virter.core.virter_image"
 CONFIG_TYPE = "application/vnd.com.linbit.virter.image.v1"
@@ -18,7 +19,7 @@ ZSTD_TYPE = "application/vnd.com.linbit.virter.layer.v1.qcow2.zstd"
 
 @pytest.fixture(scope="session")
 def reg_pool(libvirt_conn):
-    pool = Pool(libvirt_conn)
+    pool = PoolFixture(libvirt_conn, POOL)
     pool.empty()
     yield pool
     pool.remove()

@@ -23,7 +23,7 @@ def _service(conn, tmp_path, local_io):
 
 def _params(**kw):
     params = dict(name=None, state="present", source=None, url=None, checksum=None, path=None,
-                  force=False, save_path=None)
+                  force=False, save_path=None, ref=None, push=False, push_ref=None, vm=None)
     params.update(kw)
     return params
 

@@ -1,11 +1,9 @@
-"""A private dir pool for the registry tests, small layered images in it, and direct
-access to the test registry (its API, its files and its access log)."""
+"""The registry tests' pool name, and direct access to the test registry (its API, its
+files and its access log)."""
 import gzip
 import hashlib
 import json
 import re
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -13,62 +11,12 @@ import requests
 import yaml
 
 from helpers.ansible_run import run_playbook
+from helpers.store import sha256
 
 POOL = "vtest-registry"
 POOL_DIR = Path("/var/lib/libvirt") / POOL
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as src:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
-
-
-def qcow2(path, pattern, backing=None, size="16M", written="2M"):
-    """A qcow2 file with `written` bytes of `pattern`; with `backing` (a digest) an
-    overlay on ./virter:layer:<digest>, written without opening the backing file."""
-    cmd = ["qemu-img", "create", "-q", "-f", "qcow2"]
-    if backing:
-        cmd += ["-u", "-F", "qcow2", "-b", "./virter:layer:" + backing]
-    subprocess.run(cmd + [str(path), size], check=True)
-    spec = {"driver": "qcow2", "backing": None, "file": {"driver": "file", "filename": str(path)}}
-    subprocess.run(["qemu-io", "-c", f"write -P {pattern} 0 {written}", "json:" + json.dumps(spec)],
-                   check=True, stdout=subprocess.DEVNULL)
-    return Path(path)
-
-
-class Pool:
-    def __init__(self, conn):
-        import libvirt
-
-        try:
-            self.pool = conn.storagePoolLookupByName(POOL)
-        except libvirt.libvirtError:
-            POOL_DIR.mkdir(parents=True, exist_ok=True)
-            self.pool = conn.storagePoolCreateXML(
-                f"<pool type='dir'><name>{POOL}</name><target><path>{POOL_DIR}</path></target></pool>", 0)
-
-    def names(self):
-        self.pool.refresh(0)
-        return sorted(vol.name() for vol in self.pool.listAllVolumes(0))
-
-    def layer_digests(self):
-        """{volume name: sha256 of its file} of every layer volume."""
-        return {name: sha256(POOL_DIR / name) for name in self.names() if name.startswith("virter:layer:")}
-
-    def empty(self):
-        for path in POOL_DIR.iterdir():
-            path.unlink()
-        self.pool.refresh(0)
-
-    def remove(self):
-        self.empty()
-        self.pool.destroy()
-        shutil.rmtree(POOL_DIR, ignore_errors=True)
 
 
 class Registry:

@@ -1,5 +1,6 @@
 """A private dir pool for the image store tests, and small qcow2 files to fill it."""
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -18,49 +19,50 @@ def sha256(path):
 
 
 def qcow2(path, pattern, size="16M", backing=None, written="1M"):
-    """A qcow2 file whose first `written` bytes hold the byte `pattern`. `backing` is a
-    digest: the file is then an overlay on ./virter:layer:<digest> (as virter writes
-    them), resolved through a link beside it while the data is written."""
-    path = Path(path)
+    """A qcow2 file whose first `written` bytes hold the byte `pattern`; with `backing`
+    (a digest) an overlay on ./virter:layer:<digest> as virter writes them, written
+    without opening the backing file."""
     cmd = ["qemu-img", "create", "-q", "-f", "qcow2"]
-    link = None
     if backing:
-        link = path.parent / ("virter:layer:" + backing)
-        cmd += ["-u", "-F", "qcow2", "-b", "./" + link.name]
+        cmd += ["-u", "-F", "qcow2", "-b", "./virter:layer:" + backing]
     subprocess.run(cmd + [str(path), size], check=True)
-    if backing:
-        link.symlink_to(POOL_DIR / link.name)
-    subprocess.run(["qemu-io", "-f", "qcow2", "-c", f"write -P {pattern} 0 {written}", str(path)],
+    spec = {"driver": "qcow2", "backing": None, "file": {"driver": "file", "filename": str(path)}}
+    subprocess.run(["qemu-io", "-c", f"write -P {pattern} 0 {written}", "json:" + json.dumps(spec)],
                    check=True, stdout=subprocess.DEVNULL)
-    if link:
-        link.unlink()
-    return path
+    return Path(path)
 
 
 class PoolFixture:
-    def __init__(self, conn):
+    """A transient dir pool `name` under /var/lib/libvirt, found again if it exists."""
+
+    def __init__(self, conn, name=POOL):
         import libvirt
 
         self.conn = conn
+        self.dir = Path("/var/lib/libvirt") / name
         try:
-            self.pool = conn.storagePoolLookupByName(POOL)
+            self.pool = conn.storagePoolLookupByName(name)
         except libvirt.libvirtError:
-            POOL_DIR.mkdir(parents=True, exist_ok=True)
+            self.dir.mkdir(parents=True, exist_ok=True)
             self.pool = conn.storagePoolCreateXML(
-                f"<pool type='dir'><name>{POOL}</name><target><path>{POOL_DIR}</path></target></pool>", 0)
+                f"<pool type='dir'><name>{name}</name><target><path>{self.dir}</path></target></pool>", 0)
 
     def names(self):
         self.pool.refresh(0)
         return sorted(vol.name() for vol in self.pool.listAllVolumes(0))
 
+    def layer_digests(self):
+        """{volume name: sha256 of its file} of every layer volume."""
+        return {name: sha256(self.dir / name) for name in self.names() if name.startswith("virter:layer:")}
+
     def empty(self):
-        for path in POOL_DIR.iterdir():
+        for path in self.dir.iterdir():
             path.unlink()
         self.pool.refresh(0)
 
     def place(self, src, name):
         """Put a file into the pool directory by hand, as virter's layout has it."""
-        dest = POOL_DIR / name
+        dest = self.dir / name
         shutil.copyfile(src, dest)
         os.chmod(dest, 0o644)
         self.pool.refresh(0)
@@ -69,10 +71,10 @@ class PoolFixture:
     def add_overlay(self, name, digest):
         """A volume backed by a layer, as virter makes tags and VM disks."""
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                        f"./virter:layer:{digest}", f"./{name}"], check=True, cwd=POOL_DIR)
+                        f"./virter:layer:{digest}", f"./{name}"], check=True, cwd=self.dir)
         self.pool.refresh(0)
 
     def remove(self):
         self.empty()
         self.pool.destroy()
-        shutil.rmtree(POOL_DIR, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
