@@ -10,7 +10,8 @@ def test_registry_speaks_distribution_api(registry):
         assert resp.status == 200
         assert resp.headers["Docker-Distribution-Api-Version"] == "registry/2.0"
     with NO_PROXY.open(f"http://{registry['address']}/v2/_catalog", timeout=10) as resp:
-        assert json.load(resp) == {"repositories": []}
+        # Other tests of the session may have pushed to it already.
+        assert isinstance(json.load(resp)["repositories"], list)
 
 
 def test_http_server_serves_the_guest_image(served_guest_image, guest_image_file):
