@@ -84,7 +84,8 @@ class VmService:
         kept = [vm for vm, _id in keep]
         for vm in kept:
             self._converge(vm)
-        names = kept + [vm for vm in new if vm]
+        # By id, as group members are counted: creation finishes in any order.
+        names = sorted(kept + [vm for vm in new if vm], key=self._id_of)
         for vm in names:
             self._set_state(vm, state)
         vms = self._describe(names) + [self._unknown()] * (len(new) - len([vm for vm in new if vm]))
@@ -92,6 +93,11 @@ class VmService:
             _ready.wait([vm for vm in vms if vm["name"]], self.params["wait_for"], self.params["wait_timeout"],
                         self.key_file)
         return self._result(vms, before)
+
+    def _id_of(self, vm):
+        """The VM's id, or -1 for one not made yet (check mode)."""
+        info = self.domains.get(vm, (None, {}))[1]
+        return id_from_mac(info["mac"]) if info.get("mac") else -1
 
     def _state_of(self, vm):
         dom, _info = self.domains[vm]
@@ -153,18 +159,24 @@ class VmService:
         if self.check_mode:
             return [vm for vm, _id in create]
         authorized = self._authorized(create=True)
+        # The same for every VM of the task: read each extra NIC's network once.
+        network_config = _cloudinit.network_config([_network_has_dhcp(self.conn, nic) for nic in self.spec["nics"]])
         capacity = max(store.volumes()[layer_volume(top)].capacity, self.spec["boot_capacity"])
+        claims = []
+
+        def build(claim):
+            return self._create(store, image, top, capacity, model, authorized, network_config, claim,
+                                self._index(claims, claim))
+
         if self.params["static_dhcp"]:
             # Claim and define one after another under a lock of this hypervisor: the
             # defined domain is what marks a pre-made entry as taken.
             with _host_lock(model["name"]):
-                claims = [self._claim_static(vm, vm_id, model) for vm, vm_id in create]
-                return self._parallel(lambda claim: self._create(store, image, top, capacity, model, authorized,
-                                                                 claim, self._index(claims, claim)), claims)
+                claims.extend(self._claim_static(vm, vm_id, model) for vm, vm_id in create)
+                return self._parallel(build, claims)
         leftovers = self._leftover_ids(model, create)
-        claims = self._parallel(lambda job: self._claim(job[0], job[1], model, leftovers), create)
-        return self._parallel(lambda claim: self._create(store, image, top, capacity, model, authorized,
-                                                         claim, self._index(claims, claim)), claims)
+        claims.extend(self._parallel(lambda job: self._claim(job[0], job[1], model, leftovers), create))
+        return self._parallel(build, claims)
 
     def _parallel(self, func, items):
         """func(item) for every item in threads sharing the connection; the first error
@@ -273,7 +285,7 @@ class VmService:
                 return name, candidate, mac, ip_for_id(iface, candidate)
         raise Conflict("no free DHCP host entry on network %s (static_dhcp)" % model["name"])
 
-    def _create(self, store, image, top, capacity, model, authorized, claim, index):
+    def _create(self, store, image, top, capacity, model, authorized, network_config, claim, index):
         vm, vm_id, mac, _ip = claim
         for name in work_volumes(vm, self.spec["disks"]):
             store.delete_leftover(name)
@@ -285,7 +297,6 @@ class VmService:
             "user-data": _cloudinit.user_data(vm, model["domain"], authorized, host_keys, self.spec["mounts"],
                                               self.params.get("user_data")),
         }
-        network_config = _cloudinit.network_config([_network_has_dhcp(self.conn, nic) for nic in self.spec["nics"]])
         if network_config:
             files["network-config"] = network_config
         boot, seed = work_volumes(vm)[:2]
