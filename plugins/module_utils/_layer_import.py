@@ -115,6 +115,7 @@ class LayerImporter:
             return
         # A layer nothing uses may be what an interrupted upload left: replace it.
         os.chmod(path, LAYER_MODE)
+        _write_back(path)
         os.rename(path, os.path.join(self.store.target_path, layer))
         self.store.refresh()
 
@@ -187,6 +188,16 @@ class LayerImporter:
                 download(self.store.conn, vol, out)
         finally:
             self.store.delete([work])
+
+
+def _write_back(path):
+    """Put the file's data on disk, so that after a power cut a layer name never names
+    a file with holes (a rerun trusts the name). Cheap when it already is there."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def _convert(qemu_img, src, dest):
