@@ -19,6 +19,7 @@ import os
 import tempfile
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     import libvirt
@@ -73,11 +74,9 @@ class VmService:
         keep, create, remove = self._targets()
         before = dict((vm, self._state_of(vm)) for vm in [vm for vm, _id in keep] + remove)
         if state == "absent":
-            for vm in before:
-                self.remove(vm)
+            self._remove_all(list(before))
             return self._result([], before)
-        for vm in remove:
-            self.remove(vm)
+        self._remove_all(remove)
         for vm, _id in keep:
             self._check_owned(vm)
         new = self._create_all(create) if create else []
@@ -164,42 +163,53 @@ class VmService:
         capacity = max(store.volumes()[layer_volume(top)].capacity, self.spec["boot_capacity"])
         claims = []
 
-        def build(claim):
+        def build(job):
+            claim, host_keys = job
             return self._create(store, image, top, capacity, model, authorized, network_config, claim,
-                                self._index(claims, claim))
+                                self._index(claims, claim), host_keys.result())
 
+        # Host keys cost CPU and not the id: made beside the claims, before any VM runs.
+        keygen = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        try:
+            host_keys = [keygen.submit(_keys.generate_host_keys) for _job in create]
+            built = self._claim_and_build(create, model, build, claims, host_keys)
+        finally:
+            keygen.shutdown(wait=True)
+        if self.params["state"] == "running":
+            # All at once at the end: a running (emulated) guest would slow the rest down.
+            self._parallel(lambda vm: call("start VM %s" % vm, self.domains[vm][0].create), built)
+        return built
+
+    def _claim_and_build(self, create, model, build, claims, host_keys):
         if self.params["static_dhcp"]:
             # Claim and define one after another under a lock of this hypervisor: the
             # defined domain is what marks a pre-made entry as taken.
             with _host_lock(model["name"]):
                 claims.extend(self._claim_static(vm, vm_id, model) for vm, vm_id in create)
-                return self._parallel(build, claims)
+                return self._parallel(build, list(zip(claims, host_keys)))
         leftovers = self._leftover_ids(model, create)
-        claims.extend(self._parallel(lambda job: self._claim(job[0], job[1], model, leftovers), create))
-        return self._parallel(build, claims)
+        workers = _Workers()
+        try:
+            # Claims one after another: libvirt applies network updates one at a time
+            # anyway, and this task's claims never refuse each other. Each VM is built
+            # while the next one is claimed, unless fixed ports need every id first.
+            fixed_ports = self.spec["vnc_port"] is not None or self.spec["gdb_port"] is not None
+            for (vm, vm_id), keys in zip(create, host_keys):
+                claims.append(self._claim(vm, vm_id, model, leftovers))
+                if not fixed_ports:
+                    workers.start(build, (claims[-1], keys))
+            if fixed_ports:
+                for job in zip(claims, host_keys):
+                    workers.start(build, job)
+        finally:
+            built = workers.join()
+        return built
 
     def _parallel(self, func, items):
-        """func(item) for every item in threads sharing the connection; the first error
-        is raised once all are done."""
-        results = [None] * len(items)
-        errors = []
-
-        def work(index, item):
-            try:
-                results[index] = func(item)
-            except VirterError as exc:
-                errors.append(exc)
-            except libvirt.libvirtError as exc:
-                errors.append(LibvirtError("create VM", exc))
-
-        threads = [threading.Thread(target=work, args=(i, item)) for i, item in enumerate(items)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return results
+        workers = _Workers()
+        for item in items:
+            workers.start(func, item)
+        return workers.join()
 
     def _index(self, claims, claim):
         """The 0-based position of a new member among its whole group, by id."""
@@ -285,12 +295,12 @@ class VmService:
                 return name, candidate, mac, ip_for_id(iface, candidate)
         raise Conflict("no free DHCP host entry on network %s (static_dhcp)" % model["name"])
 
-    def _create(self, store, image, top, capacity, model, authorized, network_config, claim, index):
+    def _create(self, store, image, top, capacity, model, authorized, network_config, claim, index,
+                host_keys):
         vm, vm_id, mac, _ip = claim
         for name in work_volumes(vm, self.spec["disks"]):
             store.delete_leftover(name)
         vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
-        host_keys = _keys.generate_host_keys()
         instance = str(uuid.uuid4())
         files = {
             "meta-data": _cloudinit.meta_data(instance, vm),
@@ -400,6 +410,17 @@ class VmService:
 
     # -- removal --------------------------------------------------------------------
 
+    def _remove_all(self, vms):
+        """Remove VMs; the slow part, stopping them, for all at once first."""
+        if not self.check_mode:
+            running = [vm for vm in vms if self._removable(vm) and self.domains[vm][0].isActive()]
+            self._parallel(lambda vm: call("stop VM %s" % vm, self.domains[vm][0].destroy), running)
+        for vm in vms:
+            self.remove(vm)
+
+    def _removable(self, vm):
+        return vm in self.domains and (self.domains[vm][1]["virter"] or self.params["force"])
+
     def remove(self, vm):
         """Domain, work volumes, DHCP entry and lease; image layers nothing else uses."""
         dom, info = self.domains.get(vm, (None, None))
@@ -412,6 +433,39 @@ class VmService:
         if not self.check_mode:
             remove_domain(self.conn, vm, dom, info, release_dhcp=not self.params["static_dhcp"])
             del self.domains[vm]
+
+
+class _Workers:
+    """Threads sharing the connection; join() returns their results in start order and
+    raises the first error once all are done."""
+
+    def __init__(self):
+        self._threads = []
+        self._results = []
+        self._errors = []
+
+    def start(self, func, item):
+        index = len(self._results)
+        self._results.append(None)
+
+        def work():
+            try:
+                self._results[index] = func(item)
+            except VirterError as exc:
+                self._errors.append(exc)
+            except libvirt.libvirtError as exc:
+                self._errors.append(LibvirtError("create VM", exc))
+
+        thread = threading.Thread(target=work)
+        self._threads.append(thread)
+        thread.start()
+
+    def join(self):
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return self._results
 
 
 def _network_ids(model):
