@@ -52,12 +52,18 @@ def params(**kw):
     return base
 
 
-def best(func, rounds=ROUNDS):
+def best(func, rounds=ROUNDS, setup=None, check=None):
+    """Best of `rounds` runs of `func`; `setup` before and `check` after each, untimed."""
     times = []
     for _round in range(rounds):
+        if setup is not None:
+            setup()
+        run(["sync"])  # earlier runs' write-back is not this run's
         start = time.monotonic()
         func()
         times.append(time.monotonic() - start)
+        if check is not None:
+            check()
     return min(times)
 
 
@@ -161,11 +167,12 @@ def main(image):
         for codec in ("gzip", "zstd"):
             oci_layout(tmp / f"oci-{codec}", tmp / f"layer.{codec}", MEDIA[codec], diff_id)
 
-        def pull(address, codec):
+        def clear():
             for path in POOL_DIR.iterdir():
                 path.unlink()
             pool.refresh(0)
-            service().present(params(ref=f"{address}/bench/{codec}:1"))
+
+        def verify():
             assert sha256(layer) == diff_id, "pulled layer has the wrong digest"
 
         # A new registry (new storage, new port) for each round: nothing a client
@@ -184,10 +191,14 @@ def main(image):
                             f"oci:{tmp}/pulled-{codec}{index}:1"]),
                         f"virter_image push {codec}": lambda codec=codec: service().present(params(
                             push=True, push_ref=f"{address}/bench/{codec}:1", compression=codec)),
-                        f"virter_image pull {codec}": lambda codec=codec: pull(address, codec),
+                        f"virter_image pull {codec}": lambda codec=codec: service().present(params(
+                            ref=f"{address}/bench/{codec}:1")),
                     }
                     for label, func in times.items():
-                        rows[label] = min(rows.get(label, float("inf")), best(func, rounds=1))
+                        pulling = label.startswith("virter_image pull")
+                        taken = best(func, rounds=1, setup=clear if pulling else None,
+                                     check=verify if pulling else None)
+                        rows[label] = min(rows.get(label, float("inf")), taken)
             finally:
                 registry.stop()
                 shutil.rmtree(tmp / f"registry{index}")

@@ -31,6 +31,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Invalid
 # 1 MiB: large enough for few calls, small enough to stay in the CPU cache while hashed.
 CHUNK = 1024 * 1024
 WRITE_BACK_STEP = 32 * CHUNK
+WRITE_BUFFER = 64 * CHUNK
 # Linux's FICLONE ioctl: share the source's extents (a reflink), as cp --reflink does.
 _FICLONE = 0x40049409
 
@@ -39,18 +40,20 @@ Ingested = namedtuple("Ingested", ["digest", "size", "header"])
 
 class _Writer:
     """Writes chunks to a file in a thread, so that hashing (which releases the GIL)
-    and writing overlap."""
+    and writing overlap. Up to WRITE_BUFFER bytes wait, so that the data keeps
+    streaming in while the thread waits for the disk."""
 
     def __init__(self, out):
         self._out = out
-        self._queue = queue.Queue(maxsize=4)
+        self._queue = queue.Queue()
+        self._room = threading.Semaphore(WRITE_BUFFER // CHUNK)
         self._error = None
         self._thread = threading.Thread(target=self._run)
         self._thread.daemon = True
         self._thread.start()
 
     def _run(self):
-        written = started = 0
+        written = synced = 0
         while True:
             chunk = self._queue.get()
             if chunk is None:
@@ -59,23 +62,27 @@ class _Writer:
                 try:
                     self._out.write(chunk)
                     written += len(chunk)
-                    if written - started >= WRITE_BACK_STEP:
-                        started = self._start_write_back(started, written)
+                    if written - synced >= WRITE_BACK_STEP:
+                        synced = self._write_back(written)
                 except (IOError, OSError) as exc:
                     self._error = exc
+            for _unit in range(_units(chunk)):
+                self._room.release()
 
-    def _start_write_back(self, start, end):
-        """Let the disk catch up while data still streams in, so that the fdatasync
-        before the layer is named has little left to wait for. Returns where the next
-        range starts."""
+    def _write_back(self, end):
+        """Let the disk catch up while data still streams in (this thread only writes),
+        so that the fdatasync before the layer is named has little left to wait for.
+        Returns how much is on disk."""
         self._out.flush()
-        # DONTNEED starts the write-back of the range's dirty pages without waiting.
-        os.posix_fadvise(self._out.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
+        os.fdatasync(self._out.fileno())
         return end
 
     def put(self, chunk):
+        """Called from one thread only (the units of a chunk are taken one by one)."""
         if self._error is not None:
             raise self._error
+        for _unit in range(_units(chunk)):
+            self._room.acquire()
         self._queue.put(chunk)
 
     def close(self):
@@ -83,6 +90,11 @@ class _Writer:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def _units(chunk):
+    """The buffer room a chunk takes, in CHUNKs (capped: a bigger chunk waits for all)."""
+    return min(max(1, -(-len(chunk) // CHUNK)), WRITE_BUFFER // CHUNK)
 
 
 class LayerSink:
