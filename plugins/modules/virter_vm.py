@@ -70,7 +70,7 @@ options:
       - Use host entries that already exist on the access network (see
         M(virter.core.virter_network) O(virter.core.virter_network#module:dhcp_ids)) instead
         of adding them; the id is still claimed so that two VMs never share it.
-      - Labs that create many VMs gain from it: libvirt applies each added host entry by
+      - Labs that create many VMs gain from it, because libvirt applies each added host entry by
         reloading the network's firewall rules, one entry at a time (about 0.5 s per VM
         on Debian 12).
       - If not set, the environment variable E(VIRTER_LIBVIRT_STATIC_DHCP) is used.
