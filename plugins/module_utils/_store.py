@@ -68,7 +68,11 @@ class Store:
         """{name: VolumeInfo} of every volume in the pool."""
         if self._volumes is None:
             found = {}
-            for vol in self._call("list volumes", self.pool.listAllVolumes, 0):
+            # Layers first: describing a volume backed by a layer may make libvirt read
+            # the layer and so bump its atime, which is what tells a layer's last use.
+            listed = sorted(self._call("list volumes", self.pool.listAllVolumes, 0),
+                            key=lambda vol: kind(vol.name())[0] != "layer")
+            for vol in listed:
                 info = self._info(vol)
                 if info is not None:
                     found[info.name] = info
