@@ -43,6 +43,8 @@ options:
       - With O(state=pruned), a duration such as V(30d) or V(12h) (units s, m, h, d, w).
         Images whose top layer's last access time is older are removed first.
       - The access time is what the file system records (often at most once a day).
+        libvirt reads every layer when it refreshes the pool, as each import does, and
+        that counts as an access too.
     type: str
   grace:
     description:
