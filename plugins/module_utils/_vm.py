@@ -177,7 +177,7 @@ class VmService:
             keygen.shutdown(wait=True)
         if self.params["state"] == "running":
             # All at once at the end: a running (emulated) guest would slow the rest down.
-            self._parallel(lambda vm: call("start VM %s" % vm, self.domains[vm][0].create), built)
+            self._parallel(lambda vm: self._set_state(vm, "running"), built)
         return built
 
     def _claim_and_build(self, create, model, build, claims, host_keys):
@@ -426,7 +426,7 @@ class VmService:
         dom, info = self.domains.get(vm, (None, None))
         if dom is None:
             return
-        if not info["virter"] and not self.params["force"]:
+        if not self._removable(vm):
             raise Conflict("domain %s is not a virter VM (no virter metadata): not removing it without "
                            "force: true" % vm)
         self.changed = True
