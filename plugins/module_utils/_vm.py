@@ -177,7 +177,7 @@ class VmService:
             keygen.shutdown(wait=True)
         if self.params["state"] == "running":
             # All at once at the end: a running (emulated) guest would slow the rest down.
-            self._parallel(lambda vm: self._set_state(vm, "running"), built)
+            self._parallel(lambda vm: self._set_state(vm, "running"), built, "start VM")
         return built
 
     def _claim_and_build(self, create, model, build, claims, host_keys):
@@ -186,9 +186,9 @@ class VmService:
             # defined domain is what marks a pre-made entry as taken.
             with _host_lock(model["name"]):
                 claims.extend(self._claim_static(vm, vm_id, model) for vm, vm_id in create)
-                return self._parallel(build, list(zip(claims, host_keys)))
+                return self._parallel(build, list(zip(claims, host_keys)), "create VM")
         leftovers = self._leftover_ids(model, create)
-        workers = _Workers()
+        workers = _Workers("create VM")
         try:
             # Claims one after another: libvirt applies network updates one at a time
             # anyway, and this task's claims never refuse each other. Each VM is built
@@ -205,8 +205,8 @@ class VmService:
             built = workers.join()
         return built
 
-    def _parallel(self, func, items):
-        workers = _Workers()
+    def _parallel(self, func, items, action):
+        workers = _Workers(action)
         for item in items:
             workers.start(func, item)
         return workers.join()
@@ -411,24 +411,23 @@ class VmService:
     # -- removal --------------------------------------------------------------------
 
     def _remove_all(self, vms):
-        """Remove VMs; the slow part, stopping them, for all at once first."""
-        if not self.check_mode:
-            running = [vm for vm in vms if self._removable(vm) and self.domains[vm][0].isActive()]
-            self._parallel(lambda vm: call("stop VM %s" % vm, self.domains[vm][0].destroy), running)
+        """Remove VMs, each in a thread of its own: libvirt stops them at the same time,
+        and one VM's DHCP entry goes while others are still stopping."""
         for vm in vms:
-            self.remove(vm)
+            self._check_removable(vm)
+        self._parallel(self.remove, vms, "remove VM")
 
-    def _removable(self, vm):
-        return vm in self.domains and (self.domains[vm][1]["virter"] or self.params["force"])
+    def _check_removable(self, vm):
+        if vm in self.domains and not (self.domains[vm][1]["virter"] or self.params["force"]):
+            raise Conflict("domain %s is not a virter VM (no virter metadata): not removing it without "
+                           "force: true" % vm)
 
     def remove(self, vm):
         """Domain, work volumes, DHCP entry and lease; image layers nothing else uses."""
         dom, info = self.domains.get(vm, (None, None))
         if dom is None:
             return
-        if not self._removable(vm):
-            raise Conflict("domain %s is not a virter VM (no virter metadata): not removing it without "
-                           "force: true" % vm)
+        self._check_removable(vm)
         self.changed = True
         if not self.check_mode:
             remove_domain(self.conn, vm, dom, info, release_dhcp=not self.params["static_dhcp"])
@@ -437,9 +436,11 @@ class VmService:
 
 class _Workers:
     """Threads sharing the connection; join() returns their results in start order and
-    raises the first error once all are done."""
+    raises the first error once all are done. `action` names what a libvirt error that
+    no call() wrapped was doing."""
 
-    def __init__(self):
+    def __init__(self, action):
+        self._action = action
         self._threads = []
         self._results = []
         self._errors = []
@@ -454,7 +455,7 @@ class _Workers:
             except VirterError as exc:
                 self._errors.append(exc)
             except libvirt.libvirtError as exc:
-                self._errors.append(LibvirtError("create VM", exc))
+                self._errors.append(LibvirtError(self._action, exc))
 
         thread = threading.Thread(target=work)
         self._threads.append(thread)

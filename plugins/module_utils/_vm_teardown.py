@@ -11,6 +11,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import threading
 import time
 
 try:
@@ -24,6 +25,9 @@ from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
 
 _POLL = 0.5
+# VMs are taken apart in parallel; which layers nothing uses any more is decided one VM
+# at a time, so the last VM on a deleted image still takes its layers along.
+_STORE_LOCK = threading.Lock()
 
 
 def call(action, func, *args):
@@ -66,8 +70,10 @@ def remove_domain(conn, vm, dom, info, keep=(), release_dhcp=True):
     for pool, volume in info["volumes"]:
         if volume.startswith(WORK_PREFIX) and volume not in keep:
             by_pool.setdefault(pool, []).append(volume)
-    for pool, volumes in by_pool.items():
-        store = Store(conn, pool)
-        store.delete(store.graph().removal(volumes))
+    # The entry first: listing a pool waits while libvirt still stops other VMs.
     if release_dhcp and info["mac"] and info["network"]:
         _network.release(conn, info["network"], info["mac"])
+    with _STORE_LOCK:
+        for pool, volumes in by_pool.items():
+            store = Store(conn, pool)
+            store.delete(store.graph().removal(volumes))
