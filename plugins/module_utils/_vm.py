@@ -27,7 +27,7 @@ except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys, _ready
-from ansible_collections.virter.core.plugins.module_utils import _network, _vm_inventory, _vm_spec
+from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_spec
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound, VirterError
 from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
@@ -147,11 +147,7 @@ class VmService:
         if self.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or self.params["name"]))
         store = Store(self.conn, self.params["pool"])
-        image = local_image_name(self.spec["image"])
-        top = store.top_layer(image)
-        if top is None:
-            raise NotFound("image %s is not in storage pool %s (pull_policy %s): import it with "
-                           "virter.core.virter_image" % (image, self.params["pool"], self.params["pull_policy"]))
+        image, top = _vm_image.ensure(self.conn, store, self.spec["image"], self.params, self.check_mode)
         _net, model = _network.access_network(self.conn, self.params["network"])
         self._check_create(create, model)
         self.changed = True
