@@ -11,6 +11,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import importlib.util
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -56,11 +57,15 @@ def new_module(argument_spec, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def require_libraries(module):
-    """Fail with a clear message when a Python dependency is missing on the target."""
+def require_libraries(module, extra=()):
+    """Fail with a clear message when a Python dependency is missing on the target;
+    `extra`: the names of what the module needs beyond libvirt-python and lxml."""
     for name, error in (("libvirt-python", LIBVIRT_IMPORT_ERROR), ("lxml", LXML_IMPORT_ERROR)):
         if error:
             module.fail_json(msg=missing_required_lib(name), exception=error)
+    for name in extra:
+        if importlib.util.find_spec(name) is None:
+            module.fail_json(msg=missing_required_lib(name))
 
 
 def connect(uri):
@@ -73,12 +78,12 @@ def connect(uri):
         raise LibvirtError("connect to %s" % uri, exc)
 
 
-def run(module, action):
+def run(module, action, libraries=()):
     """Connect, call action(conn) -> result dict, exit_json with it.
 
-    Every VirterError or libvirt error ends as fail_json with a clean msg; no traceback
-    reaches the user."""
-    require_libraries(module)
+    Every VirterError, libvirt error or OSError (a file the module cannot write, a full
+    disk) ends as fail_json with a clean msg; no traceback reaches the user."""
+    require_libraries(module, libraries)
     conn = None
     try:
         conn = connect(module.params["uri"])
@@ -87,6 +92,8 @@ def run(module, action):
         module.fail_json(msg=exc.msg, **exc.details)
     except libvirt.libvirtError as exc:
         module.fail_json(msg="libvirt error: %s" % exc.get_error_message())
+    except OSError as exc:
+        module.fail_json(msg=str(exc))
     finally:
         if conn is not None:
             conn.close()

@@ -33,6 +33,8 @@ ARCHES = {
     "s390x": ("s390x", "s390-ccw-virtio"),
 }
 _BUS_PREFIX = {"virtio": "vd", "scsi": "sd", "ide": "hd"}
+# q35 has no IDE controller; its AHCI (SATA) controller is the bus an IDE disk gets there.
+_LIBVIRT_BUS = {"ide": "sata"}
 
 
 def drive_letters(index):
@@ -117,7 +119,8 @@ def build(spec):
         prefix = _BUS_PREFIX[disk["bus"]]
         dev = prefix + drive_letters(used[prefix])
         used[prefix] += 1
-        _volume_disk(devices, "disk", disk["pool"], disk["volume"], disk["format"], disk["bus"], dev, cache)
+        bus = _LIBVIRT_BUS.get(disk["bus"], disk["bus"])
+        _volume_disk(devices, "disk", disk["pool"], disk["volume"], disk["format"], bus, dev, cache)
     _sub(devices, "controller", type="scsi", index="0", model="virtio-scsi")
 
     access = _sub(devices, "interface", type="network")

@@ -339,12 +339,20 @@ def reserve(conn, network, vm_id=None, name=None):
         model = _current_model(net)
 
 
-def _lowest_free(iface, taken):
+def _free_ids(iface, taken):
     last = min(iface.network.num_addresses - 2, MAX_ID)
     for candidate in range(FIRST_VM_ID, last + 1):
         if candidate not in taken and iface.network.network_address + candidate != iface.ip:
-            return candidate
-    return None
+            yield candidate
+
+
+def _lowest_free(iface, taken):
+    return next(_free_ids(iface, taken), None)
+
+
+def free_id_count(iface, taken):
+    """How many VM ids of the network `iface` are neither `taken` nor the host's."""
+    return sum(1 for _id in _free_ids(iface, taken))
 
 
 def release(conn, network, mac, check_mode=False):

@@ -29,7 +29,7 @@ except ImportError:
 from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys, _ready
 from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_spec
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
-from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound, VirterError
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound
 from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX, layer_volume, local_image_name
@@ -76,10 +76,12 @@ class VmService:
         if state == "absent":
             self._remove_all(list(before))
             return self._result([], before)
-        self._remove_all(remove)
         for vm, _id in keep:
             self._check_owned(vm)
-        new = self._create_all(create) if create else []
+        # Everything creation needs is checked before anything is removed.
+        plan = self._plan_create(create, freed=remove) if create else None
+        self._remove_all(remove)
+        new = self._create_all(create, plan) if create else []
         kept = [vm for vm, _id in keep]
         for vm in kept:
             self._converge(vm)
@@ -114,7 +116,8 @@ class VmService:
 
     def _describe(self, names):
         self.domains = _vm_inventory.domains(self.conn) if not self.check_mode else self.domains
-        models = _vm_inventory.network_models(self.conn, [self.params["network"]])
+        models = _vm_inventory.network_models(
+            self.conn, [self.params["network"]] + [self.domains[vm][1]["network"] for vm in names if vm in self.domains])
         described = []
         for vm in names:
             dom, info = self.domains.get(vm, (None, None))
@@ -141,15 +144,21 @@ class VmService:
 
     # -- creation -------------------------------------------------------------------
 
-    def _create_all(self, create):
-        """Create the VMs concurrently; returns their names (None for an auto id in
-        check mode, where the name is not known yet)."""
+    def _plan_create(self, create, freed=(), replacing=()):
+        """Check that `create` can be made, changing nothing; `freed` are VMs this task
+        removes first, `replacing` VMs that the new ones replace (same names)."""
         if self.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or self.params["name"]))
         store = Store(self.conn, self.params["pool"])
-        image, top = _vm_image.ensure(self.conn, store, self.spec["image"], self.params, self.check_mode)
         _net, model = _network.access_network(self.conn, self.params["network"])
-        self._check_create(create, model)
+        self._check_create(create, model, freed, replacing)
+        image, top = _vm_image.ensure(self.conn, store, self.spec["image"], self.params, self.check_mode)
+        return {"store": store, "image": image, "top": top, "model": model}
+
+    def _create_all(self, create, plan):
+        """Create the VMs concurrently; returns their names (None for an auto id in
+        check mode, where the name is not known yet)."""
+        store, image, top, model = plan["store"], plan["image"], plan["top"], plan["model"]
         self.changed = True
         if self.check_mode:
             return [vm for vm, _id in create]
@@ -219,12 +228,17 @@ class VmService:
             public = _keys.ensure_key_pair(self.key_file)
         return [public] + list(self.params.get("ssh_public_keys") or [])
 
-    def _check_create(self, create, model):
+    def _check_create(self, create, model, freed, replacing):
         taken = _network_ids(model)
         iface = parse_cidr(model["cidr"])
+        others = dict((vm, entry) for vm, entry in self.domains.items() if vm not in replacing)
+        if not self.params["static_dhcp"]:
+            taken -= set(self._id_of(vm) for vm in freed)  # their entries go first
         for vm, vm_id in create:
-            if vm is not None and vm in self.domains:
+            if vm is not None and vm in others:
                 raise Conflict("domain %s exists and is not a member of group %s" % (vm, self.params["name"]))
+            if vm is not None:
+                self._check_volumes_free(vm, others)
             if vm_id is None:
                 continue
             ip_for_id(iface, vm_id)  # raises when the id is outside the subnet
@@ -235,13 +249,30 @@ class VmService:
                                    "with virter_network dhcp_ids" % (vm_id, model["name"]))
             elif vm_id in taken and not _leftover(model, vm, mac):
                 raise Conflict("id %d is taken on network %s" % (vm_id, model["name"]))
-            if any(info["mac"] == mac for _dom, info in self.domains.values()):
+            if any(info["mac"] == mac for _dom, info in others.values()):
                 raise Conflict("id %d is used by another domain (MAC %s)" % (vm_id, mac))
+        auto = len([vm_id for _vm, vm_id in create if vm_id is None])
+        if auto and not self.params["static_dhcp"]:
+            free = _network.free_id_count(iface, taken) + len(self._leftover_ids(model, create))
+            if free < auto:
+                raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
+                    model["name"], model["cidr"], free, auto))
         for disk in self.spec["disks"]:
             Store(self.conn, disk["pool"])  # a missing disk pool fails before anything changes
         for nic in self.spec["nics"]:
             if nic["type"] == "network" and _network.lookup(self.conn, nic["source"]) is None:
                 raise NotFound("network %s of an extra NIC does not exist" % nic["source"])
+
+    def _check_volumes_free(self, vm, domains):
+        """Refuse a VM whose volume names another domain uses: virter names extra disks
+        <vm>-<disk>, so VM `a-b` and disk `b` of VM `a` would share one."""
+        wanted = set((self.params["pool"], name) for name in work_volumes(vm)[:2])
+        wanted |= set((disk["pool"], WORK_PREFIX + "%s-%s" % (vm, disk["name"])) for disk in self.spec["disks"])
+        for other, (_dom, info) in domains.items():
+            clash = wanted & set(info["volumes"])
+            if clash and other != vm:
+                raise Conflict("volume %s of VM %s is in use by domain %s: choose another VM or disk name"
+                               % (sorted(clash)[0][1], vm, other))
 
     def _leftover_ids(self, model, create):
         """Ids of host entries an interrupted run reserved for members of this group
@@ -294,6 +325,8 @@ class VmService:
     def _create(self, store, image, top, capacity, model, authorized, network_config, claim, index,
                 host_keys):
         vm, vm_id, mac, _ip = claim
+        with self._lock:
+            self._check_volumes_free(vm, dict(self.domains))
         for name in work_volumes(vm, self.spec["disks"]):
             store.delete_leftover(name)
         vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
@@ -331,8 +364,7 @@ class VmService:
     def _console_file(self, vm):
         if not self.spec["console_dir"]:
             return None
-        if not os.path.isdir(self.spec["console_dir"]):
-            os.makedirs(self.spec["console_dir"], 0o700)
+        _make_console_dir(self.spec["console_dir"])
         return os.path.join(self.spec["console_dir"], vm + ".log")
 
     def _virt_type(self):
@@ -350,8 +382,6 @@ class VmService:
     def _converge(self, vm):
         dom, info = self.domains[vm]
         vm_id = id_from_mac(info["mac"]) if info["mac"] else None
-        if self.params.get("id") is not None and self.params.get("count") is None and vm_id != self.params["id"]:
-            raise Conflict("VM %s has id %s, not %d: it needs recreate" % (vm, vm_id, self.params["id"]))
         index = sorted(i for i in self._member_ids()).index(vm_id) if self.params.get("count") is not None else 0
         vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
         desired = dict(self.spec, console_file=self._console_path(vm), vnc_port=vnc_port,
@@ -360,17 +390,26 @@ class VmService:
         record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port,
                                           self._cloud_init_hash(self._authorized()))
         applicable, recreate = _vm_spec.drift(info, desired, info["record"], record)
+        wanted_id = self.params.get("id") if self.params.get("count") is None else None
+        if wanted_id is not None and vm_id != wanted_id:
+            recreate.append("id")
+        if info["network"] != self.params["network"]:
+            recreate.append("network")
         if recreate:
             if not self.params["recreate"]:
                 raise Conflict("VM %s differs from the task in %s, which only a new VM can change: set "
                                "recreate: true to replace it" % (vm, ", ".join(recreate)))
+            create = [(vm, wanted_id if wanted_id is not None else vm_id)]
+            plan = self._plan_create(create, freed=[vm], replacing=[vm])
             self.remove(vm)
-            self._create_all([(vm, vm_id)])
+            self._create_all(create, plan)
             return
         if applicable:
             self.changed = True
             if self.check_mode:
                 return
+            if applicable.get("console_file", (None, None))[1]:
+                _make_console_dir(self.spec["console_dir"])
             if "vnc_port" in applicable or "vnc_listen" in applicable:
                 applicable.update(vnc_port=(None, desired["vnc_port"]), vnc_listen=(None, desired["vnc_listen"]))
             xml = _domain_xml.apply(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
@@ -427,7 +466,7 @@ class VmService:
         self.changed = True
         if not self.check_mode:
             remove_domain(self.conn, vm, dom, info, release_dhcp=not self.params["static_dhcp"])
-            del self.domains[vm]
+        del self.domains[vm]
 
 
 class _Workers:
@@ -448,10 +487,10 @@ class _Workers:
         def work():
             try:
                 self._results[index] = func(item)
-            except VirterError as exc:
-                self._errors.append(exc)
             except libvirt.libvirtError as exc:
                 self._errors.append(LibvirtError(self._action, exc))
+            except Exception as exc:  # pylint: disable=broad-except  # raised again by join()
+                self._errors.append(exc)
 
         thread = threading.Thread(target=work)
         self._threads.append(thread)
@@ -479,6 +518,10 @@ def _network_has_dhcp(conn, nic):
         return False
     model = _vm_inventory.network_models(conn, [nic["source"]])[nic["source"]]
     return bool(model and model["ranges"])
+
+
+def _make_console_dir(path):
+    os.makedirs(path, 0o700, exist_ok=True)  # several VMs of a task may make it at once
 
 
 @contextlib.contextmanager

@@ -40,7 +40,10 @@ def check(params):
     if params.get("id") is not None and params["id"] < FIRST_ID:
         raise InvalidInput("id %d is not usable: VM ids start at %d (1 is the host's address)"
                            % (params["id"], FIRST_ID))
-    memory = _positive_size(params["memory"], "memory")
+    # libvirt keeps memory in KiB: a size that is not a whole KiB would read back as drift.
+    memory = _positive_size(params["memory"], "memory") // 1024 * 1024
+    if not memory:
+        raise InvalidInput("memory must be at least 1 KiB")
     if params["vcpus"] < 1:
         raise InvalidInput("vcpus must be at least 1")
     check_extra(params.get("user_data"))
@@ -49,14 +52,15 @@ def check(params):
         "memory": memory,
         "vcpus": params["vcpus"],
         "boot_capacity": _positive_size(params["boot_capacity"], "boot_capacity"),
-        "disks": _disks(params.get("disks") or [], params["pool"]),
+        "disks": _disks(params.get("disks") or [], params["pool"], params["arch"]),
         "nics": _nics(params.get("nics") or []),
         "mounts": _mounts(params.get("mounts") or []),
         "user": params["user"],
         "arch": params["arch"],
         "virt_type": params["virt_type"],
         "secure_boot": params["secure_boot"],
-        "disk_cache": params.get("disk_cache") or None,
+        # libvirt leaves the default out of the XML, so it reads back as None.
+        "disk_cache": None if params.get("disk_cache") in (None, "default") else params["disk_cache"],
         "gdb_port": params.get("gdb_port"),
         "vnc": params["vnc"] or params.get("vnc_port") is not None,
         "vnc_port": params.get("vnc_port"),
@@ -78,7 +82,7 @@ def _positive_size(value, what):
     return size
 
 
-def _disks(disks, default_pool):
+def _disks(disks, default_pool, arch):
     seen = set()
     result = []
     for disk in disks:
@@ -87,6 +91,9 @@ def _disks(disks, default_pool):
             raise InvalidInput("disk name cidata is taken by the VM's cloud-init volume")
         if name in seen:
             raise InvalidInput("disk name %s appears twice" % name)
+        if disk.get("bus") == "ide" and arch != "amd64":
+            raise InvalidInput("disk %s: bus ide exists only for arch amd64 (as SATA on q35); use virtio or scsi"
+                               % name)
         seen.add(name)
         result.append({
             "name": name,

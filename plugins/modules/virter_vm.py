@@ -24,8 +24,10 @@ description:
     concurrently. Membership is kept in the VMs' own metadata, so reruns find them.
   - "Drift: O(memory), O(vcpus), O(disk_cache), O(console_dir) and the VNC settings of an
     existing VM are applied to its persistent definition (effective at the next boot;
-    RV(reboot_needed)). The image, O(user), keys, O(user_data), extra disks, NICs and
-    mounts need a new VM: the task fails naming them, unless O(recreate=true)."
+    RV(reboot_needed)). The image, O(id), the access O(network), O(user), O(arch),
+    O(virt_type), O(secure_boot), O(boot_capacity), O(gdb_port), keys, O(user_data), extra
+    disks, NICs and mounts need a new VM: the task fails naming them, unless
+    O(recreate=true)."
 author:
   - virter.core contributors (@virter-core)
 options:
@@ -110,7 +112,9 @@ options:
         choices: [qcow2, raw]
         default: qcow2
       bus:
-        description: Disk bus.
+        description:
+          - Disk bus. V(ide) disks are SATA (AHCI) disks on the q35 machine of O(arch=amd64),
+            which has no IDE; other architectures have neither.
         type: str
         choices: [virtio, scsi, ide]
         default: virtio
@@ -232,6 +236,8 @@ options:
     description: Remove a domain of this name even when it carries no virter metadata.
     type: bool
     default: false
+requirements:
+  - pycdlib
 extends_documentation_fragment:
   - virter.core.common
   - virter.core.common.NETWORK
@@ -366,6 +372,16 @@ reboot_needed:
   description: A running VM's definition changed; it takes effect at the next boot.
   returned: always
   type: bool
+not_ready:
+  description:
+    - Per VM that did not become ready within O(wait_timeout), the last error seen and the
+      tail of its console log (when O(console_dir) is set).
+  returned: when O(wait_for) timed out
+  type: dict
+  sample:
+    lab-2:
+      last_error: port 22 of 192.168.122.2 refused the connection
+      console_tail: "[   12.3] cloud-init[512]: ..."
 '''
 
 from ansible.module_utils.basic import env_fallback
@@ -426,7 +442,7 @@ def main():
             "force": {"type": "bool", "default": False},
         },
     )
-    run(module, lambda conn: VmService(conn, module.params, module.check_mode).run())
+    run(module, lambda conn: VmService(conn, module.params, module.check_mode).run(), libraries=("pycdlib",))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ CASES = [
     ({"nics": [{"source": "vtest-no-such-net"}]}, "does not exist"),
     ({"name": "bad/name"}, "invalid VM name"),
     ({"user_data": {"ssh_keys": {}}}, "ssh_keys"),
+    ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
+    ({"count": 300}, "free ids"),
 ]
 
 
@@ -69,3 +71,16 @@ def test_name_clash_with_a_foreign_domain(tiny_image, libvirt_conn, foreign_doma
         result = run_task(VM, dict(BASE, name=foreign_domain, state=state))
         assert result["failed"] and "not a virter VM" in result["msg"], result
     assert libvirt_state(libvirt_conn) == before
+
+
+def test_volume_name_clash_with_another_vm(tiny_image, libvirt_conn):
+    """virter names extra disks <vm>-<disk>: VM vtest-vol-x would take vtest-vol's disk x."""
+    first = run_task(VM, dict(BASE, name="vtest-vol", state="stopped", disks=[{"name": "x", "size": "64M"}]))
+    assert first["changed"], first
+    try:
+        before = libvirt_state(libvirt_conn)
+        result = run_task(VM, dict(BASE, name="vtest-vol-x", state="stopped"))
+        assert result["failed"] and "in use by domain vtest-vol" in result["msg"], result
+        assert libvirt_state(libvirt_conn) == before
+    finally:
+        assert run_task(VM, dict(BASE, name="vtest-vol", state="absent"))["changed"]

@@ -51,8 +51,10 @@ def test_extra_disks_take_letters_per_bus():
         {"pool": "other", "volume": "virter:work:vm1-c", "format": "raw", "bus": "ide"},
         {"pool": "default", "volume": "virter:work:vm1-d", "format": "qcow2", "bus": "virtio"},
     ]
-    targets = [d.find("target").get("dev") for d in parse(dict(SPEC, disks=disks)).findall("devices/disk")]
-    assert targets == ["vda", "sda", "vdb", "sdb", "hda", "vdc"]
+    targets = [d.find("target") for d in parse(dict(SPEC, disks=disks)).findall("devices/disk")]
+    assert [t.get("dev") for t in targets] == ["vda", "sda", "vdb", "sdb", "hda", "vdc"]
+    # q35 has no IDE controller: an ide disk is a SATA disk there
+    assert [t.get("bus") for t in targets] == ["virtio", "scsi", "virtio", "scsi", "sata", "virtio"]
 
 
 def test_optional_devices():

@@ -43,6 +43,8 @@ def test_disk_defaults():
     ({"gdb_port": 70000}, "TCP port"),
     ({"user_data": {"ssh_keys": {}}}, "ssh_keys"),
     ({"name": "-x"}, "invalid VM name"),
+    ({"memory": "100B"}, "at least 1 KiB"),
+    ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
 ])
 def test_bad_input(override, message):
     with pytest.raises(InvalidInput, match=message):
@@ -88,3 +90,12 @@ def test_drift_splits_applicable_from_recreate():
     # A VM made by virter has no record: nothing is known to need a new VM.
     assert _vm_spec.drift(actual, desired, None, record)[1] == []
     assert json.loads(record)["image"] == "debian-12"
+
+
+def test_memory_is_whole_kib_as_libvirt_keeps_it():
+    assert check(memory="1500MB")["memory"] == 1500 * 1000 ** 2 // 1024 * 1024
+
+
+def test_default_disk_cache_is_no_setting():
+    assert check(disk_cache="default")["disk_cache"] is None
+    assert check(disk_cache="unsafe")["disk_cache"] == "unsafe"
