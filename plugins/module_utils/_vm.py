@@ -54,6 +54,7 @@ class VmService:
         self.reboot_needed = False
         self._lock = threading.Lock()
         self._static_claimed = set()
+        self._drift = {}  # vm -> {field: (before, after)} applied to its definition
 
     # -- what the task is about -----------------------------------------------------
 
@@ -104,8 +105,10 @@ class VmService:
         dom, _info = self.domains[vm]
         return "running" if dom.isActive() else "stopped"
 
-    def _result(self, vms, before):
-        after = dict((vm["name"] or "(new %d)" % i, self.params["state"]) for i, vm in enumerate(vms))
+    def _result(self, vms, states):
+        before = dict((vm, self._diff_side(vm, state, 0)) for vm, state in states.items())
+        after = dict((vm["name"] or "(new %d)" % i, self._diff_side(vm["name"], self.params["state"], 1))
+                     for i, vm in enumerate(vms))
         return {
             "changed": self.changed,
             "reboot_needed": self.reboot_needed,
@@ -113,6 +116,11 @@ class VmService:
             "known_hosts": [vm["known_hosts_line"] for vm in vms if vm.get("known_hosts_line")],
             "diff": {"before": {"vms": before}, "after": {"vms": after}},
         }
+
+    def _diff_side(self, vm, state, side):
+        """A VM's state and, where drift was applied, the fields before (0) or after (1)."""
+        side_of = dict((key, values[side]) for key, values in self._drift.get(vm, {}).items())
+        return dict(side_of, state=state)
 
     def _describe(self, names):
         self.domains = _vm_inventory.domains(self.conn) if not self.check_mode else self.domains
@@ -406,7 +414,9 @@ class VmService:
             return
         if applicable:
             self.changed = True
+            self._drift[vm] = dict(applicable)
             if self.check_mode:
+                self.reboot_needed = self.reboot_needed or bool(dom.isActive())
                 return
             if applicable.get("console_file", (None, None))[1]:
                 _make_console_dir(self.spec["console_dir"])

@@ -250,6 +250,9 @@ attributes:
       - A new VM's id, MAC, IP (and, for group members with free ids, name) are V(null) in check mode.
   diff_mode:
     support: full
+    details:
+      - The diff shows each VM's state and, for drift applied to its definition, the fields
+        before and after.
   idempotent:
     support: full
 notes:

@@ -42,3 +42,14 @@ def test_new_id_needs_recreate(tiny_image, libvirt_conn, cleanup):
     done = run_task(VM, dict(BASE, id=42, recreate=True))
     assert done["changed"] and done["vms"][0]["id"] == 42, done
     assert run_task(VM, dict(BASE, id=42, recreate=True))["changed"] is False
+
+
+def test_drift_on_a_running_vm_in_check_mode(tiny_image, libvirt_conn, cleanup):
+    """The tiny image does not boot; QEMU runs all the same, which is all this needs."""
+    assert run_task(VM, dict(BASE, state="running", memory="256M"))["changed"]
+    before = only(libvirt_state(libvirt_conn), "vtest-conv")
+    result = run_task(VM, dict(BASE, state="running", memory="512M"), check=True, diff=True)
+    assert result["changed"] and result["reboot_needed"], result
+    assert result["diff"]["before"]["vms"][BASE["name"]] == {"state": "running", "memory": 256 * 1024 ** 2}
+    assert result["diff"]["after"]["vms"][BASE["name"]] == {"state": "running", "memory": 512 * 1024 ** 2}
+    assert only(libvirt_state(libvirt_conn), "vtest-conv") == before
