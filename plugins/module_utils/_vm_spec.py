@@ -124,6 +124,10 @@ def _mounts(mounts):
         for key in ("host", "vm"):
             if not mount.get(key) or not os.path.isabs(mount[key]):
                 raise InvalidInput("mounts need absolute `host` and `vm` paths, got %r" % (mount,))
+        # The VM path is the virtiofs tag (as virter makes it), and QEMU takes 36 bytes at most.
+        if len(mount["vm"].encode("utf-8")) > 36:
+            raise InvalidInput("mounts: the vm path %s is longer than 36 bytes, the most a virtiofs tag "
+                               "can be" % mount["vm"])
     return [{"host": m["host"], "vm": m["vm"]} for m in mounts]
 
 

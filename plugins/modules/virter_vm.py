@@ -154,7 +154,7 @@ options:
         type: path
         required: true
       vm:
-        description: Absolute mount point in the VM.
+        description: Absolute mount point in the VM, also the virtiofs tag (as virter makes it), so 36 bytes at most.
         type: str
         required: true
   console_dir:

@@ -44,6 +44,7 @@ def test_disk_defaults():
     ({"user_data": {"ssh_keys": {}}}, "ssh_keys"),
     ({"name": "-x"}, "invalid VM name"),
     ({"memory": "100B"}, "at least 1 KiB"),
+    ({"mounts": [{"host": "/srv", "vm": "/" + "x" * 36}]}, "longer than 36 bytes"),
     ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
 ])
 def test_bad_input(override, message):
