@@ -1,6 +1,7 @@
-"""virter_vm on existing VMs that are never booted (state stopped): settings that read
-back from libvirt in another form stay idempotent, and a changed id or access network
-needs (and gets, with recreate) a new VM."""
+"""virter_vm and virter_vm_info on VMs whose disk holds no OS (QEMU runs, nothing boots):
+settings that read back from libvirt in another form stay idempotent, a changed id needs
+(and gets, with recreate) a new VM, and waiting, stopping and listing behave when the
+guest never answers."""
 import pytest
 from lxml import etree
 
@@ -53,3 +54,26 @@ def test_drift_on_a_running_vm_in_check_mode(tiny_image, libvirt_conn, cleanup):
     assert result["diff"]["before"]["vms"][BASE["name"]] == {"state": "running", "memory": 256 * 1024 ** 2}
     assert result["diff"]["after"]["vms"][BASE["name"]] == {"state": "running", "memory": 512 * 1024 ** 2}
     assert only(libvirt_state(libvirt_conn), "vtest-conv") == before
+
+
+def test_info_lists_the_vm_as_virter_vm_returned_it(tiny_image, cleanup):
+    made = run_task(VM, dict(BASE, id=43))
+    found = run_task("virter.core.virter_vm_info", {"name": BASE["name"]})
+    assert found["changed"] is False and found["vms"] == made["vms"], (found, made)
+    assert run_task("virter.core.virter_vm_info", {"name": "vtest-conv-none"})["vms"] == []
+
+
+def test_wait_timeout_names_the_vm_and_shows_its_console(tiny_image, tmp_path, cleanup):
+    result = run_task(VM, dict(BASE, state="running", wait_for="ssh", wait_timeout=5,
+                               console_dir=str(tmp_path / "consoles")))
+    assert result["failed"] and "vtest-conv not answering on SSH after 5s" in result["msg"], result
+    detail = result["not_ready"][BASE["name"]]
+    assert detail["last_error"] and detail["console_tail"] is not None, detail
+    assert (tmp_path / "consoles" / "vtest-conv.log").exists()
+
+
+def test_stop_falls_back_to_a_hard_stop(tiny_image, cleanup):
+    """Nothing in the VM answers ACPI: after shutdown_timeout the VM is stopped hard."""
+    assert run_task(VM, dict(BASE, state="running"))["changed"]
+    stopped = run_task(VM, dict(BASE, state="stopped", shutdown_timeout=2))
+    assert stopped["changed"] and stopped["vms"][0]["state"] == "stopped", stopped
