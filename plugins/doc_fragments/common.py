@@ -57,3 +57,28 @@ options:
     type: str
     default: default
 '''
+
+    # Registry access, for modules that pull or push images.
+    REGISTRY = r'''
+options:
+  registry_username:
+    description:
+      - User name for the registry (Basic auth, or to get a Bearer token).
+      - Without it, credentials come from podman's and docker's auth files
+        (E(REGISTRY_AUTH_FILE), C($XDG_RUNTIME_DIR/containers/auth.json),
+        C(~/.config/containers/auth.json), C($DOCKER_CONFIG/config.json),
+        C(~/.docker/config.json)), as written by C(podman login) or C(docker login);
+        without any, anonymous access is tried.
+    type: str
+  registry_password:
+    description: Password or token for O(registry_username).
+    type: str
+  registry_tls_verify:
+    description:
+      - Verify the registry's TLS certificate.
+      - V(false) skips the check and also allows plain http, as docker does for insecure
+        registries. A registry on this machine (V(localhost), loopback addresses) may
+        always be reached over plain http.
+    type: bool
+    default: true
+'''

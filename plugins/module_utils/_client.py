@@ -49,6 +49,14 @@ COMMON_ARGUMENT_SPEC = {
 }
 
 
+# Registry access, for modules that pull or push images (doc fragment common.REGISTRY).
+REGISTRY_ARGUMENT_SPEC = {
+    "registry_username": {"type": "str"},
+    "registry_password": {"type": "str", "no_log": True},
+    "registry_tls_verify": {"type": "bool", "default": True},
+}
+
+
 def new_module(argument_spec, **kwargs):
     """An AnsibleModule with the common options and the module's own."""
     spec = dict(COMMON_ARGUMENT_SPEC)

@@ -22,7 +22,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Invalid
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
 from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
 from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
-from ansible_collections.virter.core.plugins.module_utils._pull import RegistryPull
+from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
 from ansible_collections.virter.core.plugins.module_utils._push import push_image
 from ansible_collections.virter.core.plugins.module_utils._sources import FileSource, HttpSource
 from ansible_collections.virter.core.plugins.module_utils._store import Store
@@ -86,13 +86,11 @@ class ImageService:
 
     def _pull(self, request, before, params):
         """The image after a registry pull (in check mode, as the registry says it
-        would be); the tag is written after every layer is in place."""
-        pull = RegistryPull(self.store, self.importer, request.ref, params)
-        if self.check_mode:
-            after = pull.predicted(request.name)
-            return before if before is not None and before["top_layer"] == after["top_layer"] else after
-        self.store.make_tag(request.name, pull.run(request.name))
-        return self.store.image(request.name)
+        would be)."""
+        after = pull_image(self.store, self.importer, request.ref, request.name, params, self.check_mode)
+        if self.check_mode and before is not None and before["top_layer"] == after["top_layer"]:
+            return before
+        return after
 
     def absent(self, name):
         name = local_image_name(name)

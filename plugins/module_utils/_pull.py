@@ -9,7 +9,7 @@ PRIVATE to the collection: no stable API.
 Layers whose diff id the pool already has are not downloaded. Each missing blob streams
 through decompression into its layer's work volume; on the way the blob's digest and
 size, the diff id of the data and the qcow2 backing file (the layer below) are checked,
-so a layer only gets its name when all of them hold. The caller writes the tag last. A
+so a layer only gets its name when all of them hold. pull_image writes the tag last. A
 failed pull removes the layers it added.
 """
 
@@ -36,6 +36,17 @@ except ImportError:
 # Decompressed data moves between the threads in pieces this big: with 1 MiB pieces the
 # hand-overs between four threads cost more than the decompression.
 _STAGE = 16 * CHUNK
+
+
+def pull_image(store, importer, ref, name, params, check_mode):
+    """Image `name` (as Store.image gives it) after pulling Reference `ref`; the tag is
+    written after every layer is in place. In check mode nothing is written and the image
+    is as the registry says it would be."""
+    pull = RegistryPull(store, importer, ref, params)
+    if check_mode:
+        return pull.predicted(name)
+    store.make_tag(name, pull.run(name))
+    return store.image(name)
 
 
 class RegistryPull:

@@ -162,26 +162,6 @@ options:
     type: str
     choices: [gzip, zstd]
     default: gzip
-  registry_username:
-    description:
-      - User name for the registry (Basic auth, or to get a Bearer token).
-      - Without it, credentials come from podman's and docker's auth files
-        (E(REGISTRY_AUTH_FILE), C($XDG_RUNTIME_DIR/containers/auth.json),
-        C(~/.config/containers/auth.json), C($DOCKER_CONFIG/config.json),
-        C(~/.docker/config.json)), as written by C(podman login) or C(docker login);
-        without any, anonymous access is tried.
-    type: str
-  registry_password:
-    description: Password or token for O(registry_username).
-    type: str
-  registry_tls_verify:
-    description:
-      - Verify the registry's TLS certificate.
-      - V(false) skips the check and also allows plain http, as docker does for insecure
-        registries. A registry on this machine (V(localhost), loopback addresses) may
-        always be reached over plain http.
-    type: bool
-    default: true
   save_path:
     description:
       - Also write the image as one flattened, standalone qcow2 file to this path (as
@@ -192,6 +172,7 @@ options:
 extends_documentation_fragment:
   - virter.core.common
   - virter.core.common.network_unused
+  - virter.core.common.registry
   - virter.core.attributes
   - virter.core.attributes.actiongroup_virter
 attributes:
@@ -337,7 +318,7 @@ diff:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._client import REGISTRY_ARGUMENT_SPEC, new_module, run
 from ansible_collections.virter.core.plugins.module_utils._image import ImageService
 
 
@@ -361,9 +342,7 @@ def main():
             "push": {"type": "bool", "default": False},
             "push_ref": {"type": "str"},
             "compression": {"type": "str", "choices": ["gzip", "zstd"], "default": "gzip"},
-            "registry_username": {"type": "str"},
-            "registry_password": {"type": "str", "no_log": True},
-            "registry_tls_verify": {"type": "bool", "default": True},
+            **REGISTRY_ARGUMENT_SPEC,
         },
         mutually_exclusive=[("url", "path", "vm", "ref")],
     )

@@ -48,13 +48,21 @@ options:
     default: running
   image:
     description:
-      - Local image name (or registry reference, mapped to its local name as virter does).
-      - Required to create VMs.
+      - Local image name, or a registry reference such as V(localhost:5000/lab/debian:12).
+      - A reference maps to its local name as virter does (V(reg:5000/foo/bar:baz) is
+        V(foo--bar-baz)) and is pulled into O(pool) as O(pull_policy) says.
+      - Required to create VMs. Existing VMs keep the layers they were made from.
     type: str
   pull_policy:
     description:
-      - What to do when the image is missing locally. Registry pulls come with the registry
-        support; until then a missing image fails with every policy.
+      - When a registry reference in O(image) is pulled; only when VMs are created.
+      - V(IfNotExist) pulls when the local image is missing.
+      - V(Always) pulls every time; layers already in the pool are not downloaded again,
+        and the image changes only when the top layer differs.
+      - V(Never) uses the local image and fails when it is missing.
+      - A local image name is never pulled; a missing one fails with every policy (import
+        it with M(virter.core.virter_image)).
+      - In check mode a pull reads only the registry's manifest and config.
     type: str
     choices: [IfNotExist, Always, Never]
     default: IfNotExist
@@ -241,6 +249,7 @@ requirements:
 extends_documentation_fragment:
   - virter.core.common
   - virter.core.common.NETWORK
+  - virter.core.common.REGISTRY
   - virter.core.attributes
   - virter.core.attributes.ACTIONGROUP_VIRTER
 attributes:
@@ -294,6 +303,14 @@ EXAMPLES = r'''
         size: 20G
     user_data:
       packages: [postgresql]
+
+- name: A VM from a registry image, pulled into the pool the first time
+  virter.core.virter_vm:
+    name: builder
+    image: registry.example.com/lab/alma:9
+    pull_policy: IfNotExist
+    registry_username: lab
+    registry_password: "{{ vault_registry_password }}"
 
 - name: Stop it
   virter.core.virter_vm:
@@ -389,7 +406,7 @@ not_ready:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._client import REGISTRY_ARGUMENT_SPEC, new_module, run
 from ansible_collections.virter.core.plugins.module_utils._vm import VmService
 
 
@@ -443,6 +460,7 @@ def main():
             "shutdown_timeout": {"type": "int", "default": 60},
             "recreate": {"type": "bool", "default": False},
             "force": {"type": "bool", "default": False},
+            **REGISTRY_ARGUMENT_SPEC,
         },
     )
     run(module, lambda conn: VmService(conn, module.params, module.check_mode).run(), libraries=("pycdlib",))
