@@ -118,6 +118,17 @@ def served_guest_image(http_server, guest_image_file):
 
 
 @pytest.fixture(scope="session")
+def debian_image(guest_image_file):
+    """The guest image imported as virter image `vtest-debian`, for VMs that boot."""
+    from helpers.ansible_run import run_task
+
+    result = run_task("virter.core.virter_image", {"name": "vtest-debian", "path": str(guest_image_file)})
+    assert not result.get("failed"), result
+    yield "vtest-debian"
+    run_task("virter.core.virter_image", {"name": "vtest-debian", "state": "absent"})
+
+
+@pytest.fixture(scope="session")
 def pool_guest_image(libvirt_conn, guest_image_file):
     """The guest image as a volume of the `default` pool (QEMU must be able to read it)."""
     from lxml import etree

@@ -3,23 +3,12 @@ the pinned host keys by Ansible itself; stop and start; drift; removal that leav
 import json
 import subprocess
 
-import pytest
-
 from helpers.ansible_run import changed_flags, four_step, run_task
 from helpers.plays import reach_play
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
-IMAGE = "vtest-vm-debian"
-COMMON = {"image": IMAGE, "virt_type": "qemu", "disk_cache": "unsafe"}
-
-
-@pytest.fixture(scope="module")
-def lab_image(guest_image_file):
-    result = run_task("virter.core.virter_image", {"name": IMAGE, "path": str(guest_image_file)})
-    assert not result.get("failed"), result
-    yield IMAGE
-    run_task("virter.core.virter_image", {"name": IMAGE, "state": "absent"})
+COMMON = {"image": "vtest-debian", "virt_type": "qemu", "disk_cache": "unsafe"}
 
 
 def ansible_over_ssh(tmp_path, vms, known_hosts):
@@ -40,7 +29,7 @@ def ansible_over_ssh(tmp_path, vms, known_hosts):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_group_lifecycle(lab_image, tmp_path, libvirt_conn):
+def test_group_lifecycle(debian_image, tmp_path, libvirt_conn):
     before = libvirt_state(libvirt_conn)
     args = dict(COMMON, name="vtest-lab", count=2, console_dir=str(tmp_path / "console"))
 
