@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 .PHONY: deps collection unit sanity lint integration test demo demo-down \
-        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule
+        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule bench-peers
 
 deps:
 	tools/install-deps
@@ -74,6 +74,12 @@ demo-down: collection
 
 molecule: collection sandbox-start image
 	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) tools/sandbox exec molecule test --scenario-name default
+
+# The peers bench/vm_create.py compares with (kcli, community.libvirt), in their own venv.
+BENCH_PEERS ?= /tmp/bench-venv
+bench-peers:
+	test -x $(BENCH_PEERS)/bin/kcli || { python3 -m venv $(BENCH_PEERS) && \
+		$(BENCH_PEERS)/bin/pip install -q kcli ansible libvirt-python lxml pycdlib; }
 
 sandbox-lifecycle: deps
 	pytest -q tests/sandbox
