@@ -401,7 +401,7 @@ class VmService:
         wanted_id = self.params.get("id") if self.params.get("count") is None else None
         if wanted_id is not None and vm_id != wanted_id:
             recreate.append("id")
-        if info["network"] != self.params["network"]:
+        if info["network"] is not None and info["network"] != self.params["network"]:
             recreate.append("network")
         if recreate:
             if not self.params["recreate"]:
