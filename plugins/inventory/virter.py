@@ -67,14 +67,20 @@ options:
     type: path
   known_hosts_file:
     description:
-      - Where the pinned host keys are written.
-      - Default is C(virter-core/known_hosts) under the user's cache directory
-        (C($XDG_CACHE_HOME), else C(~/.cache)).
+      - Where the pinned host keys are written. Every parse rewrites the file with the hosts
+        of this inventory source only, so two sources must not share one.
+      - Default is C(virter-core/known_hosts-<hash>) under the user's cache directory
+        (C($XDG_CACHE_HOME), else C(~/.cache)), with C(<hash>) taken from the absolute path
+        of the inventory source, so that every source has a file of its own.
     type: path
   hostname_prefix:
     description:
-      - Prefix of every host name. Without it, hosts are named after the VM, or
-        C(<hypervisor>_<vm>) when VMs of several hypervisors share a name.
+      - Prefix of every host name.
+      - Hosts are named after the VM, or C(<hypervisor>_<vm>) when VMs of several URIs share
+        a name (C(localhost) for a local URI); the prefix goes before either.
+      - If two VMs still get the same host name (for instance C(qemu:///system) and
+        C(qemu:///session) both with a VM C(a)), the parse fails and names both; give each
+        URI an inventory source of its own, with its own O(hostname_prefix).
     type: str
 '''
 
@@ -100,10 +106,12 @@ cache: true
 '''
 
 import fnmatch
+import hashlib
 import os
+import tempfile
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
@@ -140,7 +148,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             found = self._fetch()
             if self.get_option("cache"):
                 self._cache[cache_key] = found
-        self._populate(found)
+        self._populate(found, self.get_option("known_hosts_file") or _default_known_hosts(path))
 
     def _fetch(self):
         """{uri: [vm dicts]} from every hypervisor."""
@@ -172,11 +180,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return False
         return vm["state"] == "running" or self.get_option("include_stopped")
 
-    def _populate(self, found):
+    def _populate(self, found, known_hosts):
         wanted = dict((uri, [vm for vm in vms if self._wanted(vm)]) for uri, vms in found.items())
-        names = host_names(wanted, self.get_option("hostname_prefix"))
-        known_hosts = self.get_option("known_hosts_file") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "virter-core", "known_hosts")
+        try:
+            names = host_names(wanted, self.get_option("hostname_prefix"))
+        except VirterError as exc:
+            raise AnsibleError("virter inventory: %s" % exc.msg)
         lines = [vm["known_hosts_line"] for vms in wanted.values() for vm in vms if vm["known_hosts_line"]]
         _write_private(known_hosts, lines)
         strict = self.get_option("strict")
@@ -210,11 +219,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
 
 
+def _default_known_hosts(source):
+    """A file per inventory source: each parse rewrites the file with its own hosts only."""
+    digest = hashlib.sha256(to_bytes(os.path.abspath(source))).hexdigest()[:16]
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                        "virter-core", "known_hosts-" + digest)
+
+
 def _write_private(path, lines):
-    directory = os.path.dirname(path)
-    if directory and not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    tmp = path + ".tmp"
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-        handle.write("".join(line + "\n" for line in lines))
-    os.rename(tmp, path)
+    """Replace `path` (mode 0600) at once; a temporary file of its own keeps parallel parses apart."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, 0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -12,6 +12,8 @@ __metaclass__ = type
 
 from urllib.parse import urlparse
 
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+
 
 def hypervisor_of(uri):
     """The host part of a libvirt URI, or None for a local one."""
@@ -19,22 +21,26 @@ def hypervisor_of(uri):
 
 
 def host_names(vms_by_uri, prefix=None):
-    """{(uri, vm name): inventory host name}: the VM name (with `prefix`), or
-    `<hypervisor>_<vm>` for names that occur on several hypervisors."""
+    """{(uri, vm name): inventory host name}: `prefix` (if any) and the VM name, or
+    `<hypervisor>_<vm>` for names that occur on several URIs; Conflict if two VMs
+    still get the same host name."""
     counts = {}
     for vms in vms_by_uri.values():
         for vm in vms:
             counts[vm["name"]] = counts.get(vm["name"], 0) + 1
-    names = {}
+    owners = {}
     for uri, vms in vms_by_uri.items():
         for vm in vms:
             name = vm["name"]
-            if prefix:
-                name = prefix + name
-            elif counts[name] > 1:
+            if counts[name] > 1:
                 name = "%s_%s" % (hypervisor_of(uri) or "localhost", name)
-            names[(uri, vm["name"])] = name
-    return names
+            name = (prefix or "") + name
+            if name in owners:
+                raise Conflict("VM %s of %s and VM %s of %s would both be host %s; give each URI its own "
+                               "inventory source with its own hostname_prefix"
+                               % (owners[name][1], owners[name][0], vm["name"], uri, name))
+            owners[name] = (uri, vm["name"])
+    return dict((key, name) for name, key in owners.items())
 
 
 def ssh_args_for(uri, known_hosts_file):

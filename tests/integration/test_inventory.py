@@ -1,5 +1,8 @@
 """The inventory plugin over VMs virter_vm made and never booted: `ansible-inventory --list`
-with and without include_stopped. (Running VMs: test_lab.py.)"""
+with and without include_stopped, and two sources with their own known_hosts files.
+(Running VMs: test_lab.py.)"""
+from pathlib import Path
+
 import yaml
 
 from helpers.ansible_run import run_task
@@ -8,15 +11,18 @@ from helpers.inventory import list_inventory
 VM = "virter.core.virter_vm"
 
 
-def inventory(tmp_path, **options):
-    source = tmp_path / "vms.virter.yml"
+def write_source(source, **options):
     source.write_text(yaml.safe_dump(dict({
         "plugin": "virter.core.virter",
         "filters": {"group": "vtest-inv"},
-        "known_hosts_file": str(tmp_path / "known_hosts"),
         "keyed_groups": [{"key": "virter_image", "prefix": "image"}],
         "compose": {"vm_label": "virter_name ~ '#' ~ virter_id"},
     }, **options)))
+
+
+def inventory(tmp_path, **options):
+    source = tmp_path / "vms.virter.yml"
+    write_source(source, **dict({"known_hosts_file": str(tmp_path / "known_hosts")}, **options))
     return list_inventory(source)
 
 
@@ -51,3 +57,33 @@ def test_stopped_vms(tiny_image, tmp_path):
         gone = run_task(VM, dict(args, count=0))
     assert gone["changed"] and not gone.get("failed"), gone
     assert inventory(tmp_path, include_stopped=True)["_meta"]["hostvars"] == {}
+
+
+def test_two_sources_keep_their_own_known_hosts(tiny_image, tmp_path, monkeypatch):
+    """Two sources in one inventory directory, one VM each, with the default known_hosts
+    file: parsing the second leaves the first one's pinned key in place."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    args = {"name": "vtest-inv-two", "count": 2, "image": tiny_image, "state": "stopped",
+            "virt_type": "qemu", "disk_cache": "unsafe"}
+    made = run_task(VM, args)
+    assert made["changed"] and not made.get("failed"), made
+    try:
+        sources = tmp_path / "inventory"
+        sources.mkdir()
+        for vm in made["vms"]:
+            write_source(sources / f"{vm['name']}.virter.yml", include_stopped=True,
+                         filters={"group": "vtest-inv-two", "name": vm["name"]})
+        hostvars = list_inventory(sources)["_meta"]["hostvars"]
+        assert sorted(hostvars) == sorted(vm["name"] for vm in made["vms"])
+        files = set()
+        for vm in made["vms"]:
+            ssh_args = hostvars[vm["name"]]["ansible_ssh_common_args"]
+            known_hosts = Path(ssh_args.split("UserKnownHostsFile=", 1)[1].split()[0])
+            assert known_hosts.parent == tmp_path / "cache" / "virter-core"
+            assert vm["known_hosts_line"] and known_hosts.read_text().splitlines() == [vm["known_hosts_line"]]
+            assert known_hosts.stat().st_mode & 0o777 == 0o600
+            files.add(known_hosts)
+        assert len(files) == 2
+    finally:
+        gone = run_task(VM, dict(args, count=0))
+    assert gone["changed"] and not gone.get("failed"), gone

@@ -1,4 +1,6 @@
 """The inventory plugin over libvirt's in-process test driver."""
+from pathlib import Path
+
 import libvirt
 import pytest
 from ansible.inventory.data import InventoryData
@@ -7,7 +9,9 @@ from ansible.template import Templar
 
 from ansible.plugins.loader import inventory_loader
 
+from ansible_collections.virter.core.plugins.inventory.virter import _write_private
 from ansible_collections.virter.core.plugins.module_utils import _domain_xml
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
 
 URI = "test:///default"
@@ -40,12 +44,13 @@ def conn():
     conn.close()
 
 
-def run_plugin(tmp_path, **options):
-    path = tmp_path / "lab.virter.yml"
+def run_plugin(tmp_path, source="lab.virter.yml", **options):
+    """Parse `source` in tmp_path; known_hosts_file=None leaves the option out."""
+    path = tmp_path / source
     config = dict({"plugin": "virter.core.virter", "uri": [URI], "known_hosts_file": str(tmp_path / "kh")}, **options)
     import yaml
 
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(dict((key, value) for key, value in config.items() if value is not None)))
     inventory = InventoryData()
     plugin = inventory_loader.get("virter.core.virter")
     plugin.templar = Templar(loader=DataLoader())
@@ -80,6 +85,32 @@ def test_stopped_vms_filters_and_keyed_groups(conn, tmp_path):
     assert sorted(run_plugin(tmp_path, network="elsewhere").hosts) == []
 
 
+def known_hosts_of(inventory, host):
+    args = inventory.get_host(host).vars["ansible_ssh_common_args"]
+    return args.split("UserKnownHostsFile=", 1)[1].split(" ", 1)[0]
+
+
+def test_default_known_hosts_file_is_one_per_source(conn, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    web5 = run_plugin(tmp_path, "web5.virter.yml", known_hosts_file=None, filters={"name": "web-5"})
+    web6 = run_plugin(tmp_path, "web6.virter.yml", known_hosts_file=None, filters={"name": "web-6"})
+    kh5, kh6 = Path(known_hosts_of(web5, "web-5")), Path(known_hosts_of(web6, "web-6"))
+    assert kh5 != kh6 and kh5.parent == kh6.parent == tmp_path / "cache" / "virter-core"
+    assert kh5.read_text() == "192.168.122.5,web-5 ssh-rsa AAAAweb-5\n"
+    assert kh6.read_text() == "192.168.122.6,web-6 ssh-rsa AAAAweb-6\n"
+    # The name follows the source's path, not its content.
+    assert known_hosts_of(run_plugin(tmp_path, "web5.virter.yml", known_hosts_file=None), "web-6") == str(kh5)
+
+
+def test_write_private_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "dir" / "kh"
+    _write_private(str(path), ["old"])
+    _write_private(str(path), ["a", "b"])
+    assert path.read_text() == "a\nb\n"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in path.parent.iterdir()] == ["kh"]
+
+
 def test_unreachable_uri_is_a_clear_error(tmp_path):
     from ansible.errors import AnsibleError
 
@@ -91,7 +122,29 @@ def test_host_names_disambiguate_by_hypervisor():
     vms = {"qemu+ssh://hv1/system": [{"name": "a"}, {"name": "b"}], "qemu+ssh://hv2/system": [{"name": "a"}]}
     assert host_names(vms) == {("qemu+ssh://hv1/system", "a"): "hv1_a", ("qemu+ssh://hv1/system", "b"): "b",
                                ("qemu+ssh://hv2/system", "a"): "hv2_a"}
-    assert host_names(vms, "lab_")[("qemu+ssh://hv2/system", "a")] == "lab_a"
+    assert host_names(vms, "lab_") == {("qemu+ssh://hv1/system", "a"): "lab_hv1_a", ("qemu+ssh://hv1/system", "b"): "lab_b",
+                                       ("qemu+ssh://hv2/system", "a"): "lab_hv2_a"}
+    assert host_names({"qemu:///system": [{"name": "a"}]}, "lab_") == {("qemu:///system", "a"): "lab_a"}
+
+
+@pytest.mark.parametrize("vms", [
+    {"qemu:///system": [{"name": "a"}], "qemu:///session": [{"name": "a"}]},
+    {"qemu+ssh://hv1/system": [{"name": "a"}], "qemu+ssh://hv2/system": [{"name": "a"}, {"name": "hv1_a"}]},
+])
+def test_host_names_that_still_clash_are_an_error_naming_both(vms):
+    first, second = vms
+    with pytest.raises(Conflict) as failed:
+        host_names(vms)
+    assert first in failed.value.msg and second in failed.value.msg
+    assert "hostname_prefix" in failed.value.msg
+
+
+def test_clashing_host_names_fail_the_parse(conn, tmp_path):
+    from ansible.errors import AnsibleError
+
+    with pytest.raises(AnsibleError, match="virter inventory: VM web-5 of test:///default and VM web-5 of "
+                                           "test:///default\\? would both be host localhost_web-5"):
+        run_plugin(tmp_path, uri=[URI, URI + "?"])
 
 
 def test_ssh_args_jump_through_remote_hypervisors():
