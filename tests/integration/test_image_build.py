@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from helpers.ansible_run import run_task
+from helpers.registry import Registry
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -37,7 +38,7 @@ def base(guest_image_file, libvirt_conn):
     assert libvirt_state(libvirt_conn) == before
 
 
-def build(tmp_path, tasks):
+def build(tmp_path, tasks, push_ref=""):
     (tmp_path / "provision.yml").write_text(tasks)
     play = tmp_path / "build.yml"
     play.write_text(textwrap.dedent(f"""\
@@ -52,6 +53,7 @@ def build(tmp_path, tasks):
                 virter_image_build_base: {BASE}
                 virter_image_build_tasks: {tmp_path / "provision.yml"}
                 virter_image_build_virt_type: qemu
+                virter_image_build_push_ref: "{push_ref}"
                 virter_image_build_vm_options:
                   disk_cache: unsafe
         """))
@@ -69,13 +71,25 @@ def test_failed_provisioning_removes_the_build_vm(base, tmp_path, libvirt_conn):
     assert run_task(IMAGE, {"name": base})["image"]["top_layer"] == base_top
 
 
-def test_build_then_boot_from_the_image(base, tmp_path):
+def test_build_then_boot_from_the_image(base, tmp_path, registry):
     built = build(tmp_path, GOOD)
     assert built.returncode == 0, built.stdout + built.stderr
     image = run_task(IMAGE, {"name": BUILT})["image"]
     assert len(image["layers"]) == 2
     again = build(tmp_path, GOOD)
     assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout
+
+    # A push asked for when the image exists (as after a run whose push failed) still
+    # happens, without a build; then the registry has it and nothing is sent.
+    reg = Registry(registry)
+    push_ref = f"{reg.address}/lab/{BUILT}:1"
+    pushed = build(tmp_path, GOOD, push_ref)
+    assert pushed.returncode == 0 and "changed=1" in pushed.stdout, pushed.stdout + pushed.stderr
+    assert "Build VM" not in pushed.stdout, pushed.stdout
+    config = reg.config(f"lab/{BUILT}", "1")
+    assert config["rootfs"]["diff_ids"] == image["layers"]
+    pushed_again = build(tmp_path, GOOD, push_ref)
+    assert pushed_again.returncode == 0 and "changed=0" in pushed_again.stdout, pushed_again.stdout
 
     child = run_task(VM, {"name": "vtest-built-child", "image": BUILT, "virt_type": "qemu", "disk_cache": "unsafe"})
     assert child["changed"] and not child.get("failed"), child

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -133,4 +134,38 @@ def test_entry_without_image_fails_before_anything_is_made(tmp_path, libvirt_con
         run_playbook("virter.core.lab_up", bad)
     assert "virter_lab_vms[1] (vtest-lab-role-bad): every entry needs `name` and `image`" in str(failed.value)
     assert only(libvirt_state(libvirt_conn), PREFIX) == before
+    assert not (tmp_path / "known_hosts").exists()
+
+
+def test_entry_keys_are_the_options_of_virter_vm():
+    """The role passes every option of virter_vm but `state` (vars/main.yml lists them, the
+    tasks pass them): an option added to the module without the role fails here."""
+    doc = subprocess.run(["ansible-doc", "-j", "virter.core.virter_vm"], capture_output=True, text=True,
+                         check=True, timeout=120)
+    options = set(json.loads(doc.stdout)["virter.core.virter_vm"]["doc"]["options"])
+    role = Path(__file__).resolve().parents[2] / "roles" / "lab"
+    listed = yaml.safe_load((role / "vars" / "main.yml").read_text())["virter_lab_vm_keys"]
+    assert sorted(listed) == sorted(options - {"state"})
+    passed = yaml.safe_load((role / "tasks" / "present.yml").read_text())[0]["virter.core.virter_vm"]
+    assert sorted(passed) == sorted(options)
+
+
+def test_entry_keys_reach_virter_vm_or_fail_before_anything_is_made(tmp_path, libvirt_conn):
+    """Options the role does not use itself reach the module (pull_policy,
+    registry_tls_verify); a key that is no option fails before any VM is made."""
+    before = only(libvirt_state(libvirt_conn), PREFIX)
+    ok = {"name": "vtest-lab-role-ok", "image": IMAGE}
+    missing = {"name": "vtest-lab-role-pull", "image": "localhost:1/lab/vtest-lab-role-missing:1"}
+    cases = [
+        ([{**missing, "pull_policy": "Never"}], "pull_policy is Never"),
+        ([{**missing, "registry_tls_verify": "maybe"}], "argument 'registry_tls_verify' is of type"),
+        ([ok, {**missing, "pull_polcy": "Never", "state": "stopped"}],
+         "virter_lab_vms[1] (vtest-lab-role-pull): unsupported key(s) pull_polcy, state"),
+    ]
+    for vms, message in cases:
+        with pytest.raises(PlaybookFailed) as failed:
+            run_playbook("virter.core.lab_up", {"virter_lab_vms": vms,
+                                                "virter_lab_known_hosts_file": str(tmp_path / "known_hosts")})
+        assert message in str(failed.value), str(failed.value)
+        assert only(libvirt_state(libvirt_conn), PREFIX) == before
     assert not (tmp_path / "known_hosts").exists()
