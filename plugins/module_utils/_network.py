@@ -179,6 +179,7 @@ class NetworkService:
         if not self.check_mode:
             for (command, section, item), flags in ops.items():
                 self._update(net, command, section, item, flags)
+            old_xml = persistent_xml(net)
             if redefine:
                 self._redefine(net, params, protected)
             if autostart != params["autostart"]:
@@ -186,7 +187,7 @@ class NetworkService:
             if restart:
                 net.destroy()
             if restart or not active:
-                self._call("start network %s" % name, net.create)
+                self._start(net, name, old_xml if redefine and restart else None)
         before = plan.public_model(persistent, active, autostart)
         after = plan.public_model(desired, True, params["autostart"])
         if not self.check_mode:
@@ -203,6 +204,21 @@ class NetworkService:
             fresh, desired["cidr"], plan.wanted_hosts(params.get("dhcp_ids"), desired["cidr"]), protected)
         self._call("define network %s" % desired["name"], self.conn.networkDefineXML,
                    render_network(desired, fresh_xml))
+
+    def _start(self, net, name, old_xml):
+        """Start the network; if the new definition does not start after a restart, the
+        old one is defined and started again, so its VMs keep their network."""
+        try:
+            net.create()
+        except libvirt.libvirtError as exc:
+            restored = ""
+            if old_xml is not None:
+                try:
+                    self.conn.networkDefineXML(old_xml).create()
+                    restored = " (its previous definition was restored and started)"
+                except libvirt.libvirtError:
+                    restored = " (restoring its previous definition failed too)"
+            raise LibvirtError("start network %s%s" % (name, restored), exc)
 
     def _may_restart(self, policy, name):
         if policy == "always":

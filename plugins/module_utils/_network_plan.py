@@ -26,7 +26,7 @@ RESTART_POLICIES = ("never", "if_unused", "always")
 # What libvirt cannot change on a running network: only the persistent definition
 # takes these, and they reach the live network with a restart. (DHCP ranges and host
 # entries are updated live.)
-RESTART_FIELDS = ("forward_mode", "bridge", "cidr", "domain", "dnsmasq_options")
+RESTART_FIELDS = ("forward_mode", "bridge", "cidr", "ip_form", "domain", "dnsmasq_options")
 
 ADD = "add-last"
 DELETE = "delete"
@@ -52,6 +52,8 @@ def desired_network(params, actual):
     iface = parse_cidr(cidr)
     if params.get("bridge") is not None:
         validate_name(params["bridge"], "bridge name")
+        if len(params["bridge"]) > 15:
+            raise InvalidInput("bridge name %s is longer than 15 characters, the most Linux takes" % params["bridge"])
 
     def kept(key):
         value = params.get(key)
@@ -63,6 +65,7 @@ def desired_network(params, actual):
         "forward_mode": params["forward_mode"],
         "domain": kept("domain") or None,
         "cidr": format_cidr(iface),
+        "ip_form": "netmask",
         "ranges": [dhcp_range(iface)] if params["dhcp"] else [],
         "dnsmasq_options": list(params.get("dnsmasq_options") or []),
     }

@@ -42,6 +42,8 @@ def parse_network(xml):
         "forward_mode": (forward.get("mode") or "nat") if forward is not None else "none",
         "domain": domain.get("name") if domain is not None else None,
         "cidr": None,
+        # virter reads only the netmask= form: a prefix= one is rewritten (see _network_plan).
+        "ip_form": None,
         "ranges": [],
         "hosts": [],
         "dnsmasq_options": [opt.get("value") for opt in root.iterfind(
@@ -49,6 +51,7 @@ def parse_network(xml):
     }
     if ip is not None:
         model["cidr"] = _cidr_of(ip)
+        model["ip_form"] = "prefix" if ip.get("prefix") is not None else "netmask"
         model["ranges"] = [(r.get("start"), r.get("end")) for r in ip.iterfind("dhcp/range")]
         model["hosts"] = [_host_of(h) for h in ip.iterfind("dhcp/host")]
     return model
@@ -76,11 +79,12 @@ def render_network(desired, base_xml=None):
 
 
 def host_xml(host):
-    """A <host> element for `virNetworkUpdate`."""
-    element = etree.Element("host", mac=host["mac"])
-    if host.get("name"):
-        element.set("name", host["name"])
-    element.set("ip", host["ip"])
+    """A <host> element for `virNetworkUpdate`, with the attributes `host` has (libvirt
+    also keeps entries without a MAC, e.g. a name for an address)."""
+    element = etree.Element("host")
+    for key in ("mac", "name", "ip"):
+        if host.get(key):
+            element.set(key, host[key])
     return etree.tostring(element, encoding="unicode")
 
 

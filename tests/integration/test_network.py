@@ -143,6 +143,35 @@ def test_restart_applies_pending_changes(libvirt_conn, networks):
     assert xml(libvirt_conn, "vtest-restart").find("domain").get("name") == "two.test"
 
 
+def test_a_restart_that_fails_restores_the_network(libvirt_conn, networks):
+    """The new subnet overlaps the sandbox's default network, so it cannot start: the old
+    definition comes back, running, instead of a network that is down."""
+    networks.append("vtest-restore")
+    args = {"name": "vtest-restore", "cidr": "192.168.211.1/24", "bridge": "vtbr-restore"}
+    assert_ok(run_task(NET, args))
+    failed = run_task(NET, dict(args, cidr="192.168.122.1/24", restart="always"))
+    assert failed.get("failed") and "previous definition was restored" in failed["msg"], failed
+    net = libvirt_conn.networkLookupByName("vtest-restore")
+    assert net.isActive()
+    assert xml(libvirt_conn, "vtest-restore").find("ip").get("address") == "192.168.211.1"
+    assert not assert_ok(run_task(NET, args))["changed"]
+
+
+def test_a_prefix_form_address_is_rewritten_with_a_netmask(libvirt_conn, networks):
+    """virter reads only netmask=: a network defined with prefix= is redefined, and
+    restarted when nothing is attached."""
+    networks.append("vtest-prefix")
+    libvirt_conn.networkDefineXML(
+        "<network><name>vtest-prefix</name><bridge name='vtbr-prefix'/><forward mode='nat'/>"
+        "<ip address='192.168.212.1' prefix='24'><dhcp><range start='192.168.212.2' end='192.168.212.254'/>"
+        "</dhcp></ip></network>").create()
+    args = {"name": "vtest-prefix", "restart": "if_unused"}
+    results = four_step(NET, args)
+    assert changed_flags(results) == [True, True, False, False], results
+    ip = xml(libvirt_conn, "vtest-prefix").find("ip")
+    assert ip.get("prefix") is None and ip.get("netmask") == "255.255.255.0"
+
+
 def test_host_entries_added_and_removed_live_and_persistent(libvirt_conn, networks):
     networks.append("vtest-hosts")
     args = {"name": "vtest-hosts", "cidr": "192.168.205.1/24", "bridge": "vtbr-hosts"}

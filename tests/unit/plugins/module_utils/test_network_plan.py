@@ -17,7 +17,7 @@ def host(vm_id, name=None, net="192.168.250"):
 
 def model(**kw):
     base = {"name": "lab", "bridge": "virbr1", "forward_mode": "nat", "domain": "old",
-            "cidr": "192.168.250.1/24", "ranges": [("192.168.250.2", "192.168.250.254")],
+            "cidr": "192.168.250.1/24", "ip_form": "netmask", "ranges": [("192.168.250.2", "192.168.250.254")],
             "hosts": [], "dnsmasq_options": []}
     base.update(kw)
     return base
@@ -26,7 +26,7 @@ def model(**kw):
 def test_desired_for_a_new_network():
     assert p.desired_network(params(), None) == {
         "name": "lab", "bridge": None, "forward_mode": "nat", "domain": None,
-        "cidr": "192.168.250.1/24", "ranges": [("192.168.250.2", "192.168.250.254")],
+        "cidr": "192.168.250.1/24", "ip_form": "netmask", "ranges": [("192.168.250.2", "192.168.250.254")],
         "dnsmasq_options": [],
     }
 
@@ -46,6 +46,7 @@ def test_unset_options_keep_what_exists():
     ({"cidr": "192.168.250.1"}, None, "prefix length"),
     ({"forward_mode": "bridge"}, None, "invalid forward_mode"),
     ({"bridge": "br 0"}, None, "invalid bridge name"),
+    ({"bridge": "b" * 16}, None, "longer than 15"),
     ({"cidr": None}, model(cidr=None), "needs an IPv4 address"),
 ])
 def test_desired_rejects(kw, actual, match):
@@ -106,7 +107,7 @@ def test_update_ops():
 def test_restart_fields():
     assert not p.restart_fields_differ(model(), model(hosts=[host(2)], ranges=[]))
     for field, value in [("forward_mode", "route"), ("bridge", "x"), ("cidr", "10.0.0.1/24"),
-                         ("domain", None), ("dnsmasq_options", ["a"])]:
+                         ("domain", None), ("dnsmasq_options", ["a"]), ("ip_form", "prefix")]:
         assert p.restart_fields_differ(model(), model(**{field: value}))
 
 

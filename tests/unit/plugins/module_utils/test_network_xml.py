@@ -39,6 +39,7 @@ def test_parse_virter_network():
         "forward_mode": "nat",
         "domain": "test",
         "cidr": "192.168.124.1/24",
+        "ip_form": "netmask",
         "ranges": [("192.168.124.2", "192.168.124.254")],
         "hosts": [
             {"mac": "52:54:00:00:00:02", "ip": "192.168.124.2", "name": None},
@@ -50,7 +51,7 @@ def test_parse_virter_network():
 
 def test_parse_prefix_form_without_dhcp():
     model = x.parse_network(PREFIX_NO_DHCP)
-    assert model["cidr"] == "10.9.0.1/16"
+    assert model["cidr"] == "10.9.0.1/16" and model["ip_form"] == "prefix"
     assert model["forward_mode"] == "none"
     assert model["ranges"] == [] and model["hosts"] == []
     assert model["bridge"] is None and model["domain"] is None
@@ -65,7 +66,7 @@ def test_parse_without_ipv4():
 def _desired(**kw):
     desired = {
         "name": "lab", "bridge": None, "forward_mode": "nat", "domain": None,
-        "cidr": "192.168.250.1/24", "ranges": [("192.168.250.2", "192.168.250.254")],
+        "cidr": "192.168.250.1/24", "ip_form": "netmask", "ranges": [("192.168.250.2", "192.168.250.254")],
         "hosts": [], "dnsmasq_options": [],
     }
     desired.update(kw)
@@ -89,7 +90,7 @@ def test_render_isolated_without_dhcp():
 
 def test_render_on_base_keeps_the_rest_and_writes_netmask():
     base = VIRTER_NETMASK.replace('netmask="255.255.255.0"', 'prefix="24"')
-    desired = dict(x.parse_network(base), forward_mode="route", domain=None, dnsmasq_options=[])
+    desired = dict(x.parse_network(base), forward_mode="route", domain=None, dnsmasq_options=[], ip_form="netmask")
     root = etree.fromstring(x.render_network(desired, base))
     assert root.findtext("uuid") == "0b6f7a3e-1b7e-4b56-9b0a-5a2f3e4d5c6b"
     assert root.find("bridge").get("stp") == "on"
@@ -118,6 +119,8 @@ def test_host_and_range_xml():
     assert x.host_xml({"mac": "52:54:00:00:00:05", "ip": "10.0.0.5", "name": "a'b"}) == \
         '<host mac="52:54:00:00:00:05" name="a\'b" ip="10.0.0.5"/>'
     assert x.range_xml(("10.0.0.2", "10.0.0.9")) == '<range start="10.0.0.2" end="10.0.0.9"/>'
+    # libvirt keeps entries without a MAC too (a name for an address)
+    assert x.host_xml({"mac": None, "ip": "10.0.0.7", "name": "printer"}) == '<host name="printer" ip="10.0.0.7"/>'
 
 
 def test_interface_macs():
