@@ -48,6 +48,8 @@ class ImageService:
             raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
                 request.name, self.store.pool_name))
         fetch = request.source != "local" and (before is None or params["force"])
+        if fetch:
+            request.check_source()
         if fetch and request.source == "vm":
             commit = VmCommit(self.conn, self.importer, request.vm)
             commit.check(params["shutdown"])
@@ -148,6 +150,10 @@ class _Request:
         if self.ref:
             self.ref = parse_reference(self.ref, "ref")
         self.push_ref = _push_ref(params)
+
+    def check_source(self):
+        """Before a fetch only: an image that exists is not fetched, so its source may be
+        gone (the file deleted, the short name no longer in images.toml)."""
         if self.source == "url":
             self.url = _resolve_url(self.url)
         if self.source == "file":

@@ -104,8 +104,13 @@ removed_images:
 
 from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._duration import parse_duration
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
 from ansible_collections.virter.core.plugins.module_utils._store_names import validate_digest
+
+
+# Options of one state only: given with the other, they would be ignored.
+STATE_ONLY = {"digest": "absent", "force": "absent", "unused_for": "pruned"}
 
 
 def main():
@@ -122,6 +127,9 @@ def main():
     params = module.params
 
     def action(conn):
+        for option, state in STATE_ONLY.items():
+            if params[option] not in (None, False) and params["state"] != state:
+                raise InvalidInput("%s applies to state %s only, not to state %s" % (option, state, params["state"]))
         if params["state"] == "absent":
             digest = validate_digest(params["digest"])
             return LayerService(conn, params["pool"], module.check_mode).absent(digest, params["force"])

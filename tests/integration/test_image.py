@@ -160,11 +160,26 @@ def test_shared_base_and_removal_order(pool, tmp_path):
     # The VM goes: its layers are unused now, and too young for the default grace.
     pool.pool.storageVolLookupByName("virter:work:vm1").delete(0)
     assert run_task(LAYER, {"pool": POOL, "state": "pruned"})["removed"] == []
+    # An option of the other state is refused, not ignored (a digest would prune everything).
+    mixed = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s", "digest": base_digest})
+    assert mixed["failed"] and "digest applies to state absent only" in mixed["msg"], mixed
+    assert set(layers()) == {base_digest, kids["kid1"]}
     check = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"}, check=True)
     real = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"})
     assert check["removed"] == real["removed"] == [kids["kid1"], base_digest]
     assert pool.names() == []
     assert run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"})["changed"] is False
+
+
+def test_an_existing_image_needs_no_source(pool, tmp_path):
+    """The file an image came from may go: a rerun that fetches nothing does not look."""
+    path = qcow2(tmp_path / "gone.qcow2", 0x07)
+    assert image({"name": "gone", "path": str(path)})["changed"]
+    path.unlink()
+    again = image({"name": "gone", "path": str(path)})
+    assert again["changed"] is False and not again.get("failed"), again
+    forced = image({"name": "gone", "path": str(path), "force": True})
+    assert forced["failed"] and str(path) in forced["msg"], forced
 
 
 def test_prune_unused_for(pool, tmp_path):
