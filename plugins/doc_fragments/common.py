@@ -60,6 +60,9 @@ options:
 
     # Registry access, for modules that pull or push images.
     REGISTRY = r'''
+requirements:
+  - oras (for registry pulls and pushes)
+  - zstandard (for zstd-compressed layers)
 options:
   registry_username:
     description:
