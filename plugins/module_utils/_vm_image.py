@@ -11,9 +11,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._errors import NotFound
-from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
-from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
-from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
 from ansible_collections.virter.core.plugins.module_utils._store_names import local_image_name
 
 
@@ -25,6 +22,11 @@ def ensure(conn, store, image, params, check_mode):
     top = store.top_layer(name)
     if not must_pull(image, params["pull_policy"], top is not None, store.pool_name):
         return name, top
+    # Here only: the registry client's imports cost more than creating a VM otherwise does.
+    from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
+    from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
+    from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
+
     # Only a pool that is not on this machine needs a temporary directory: the system's.
     importer = LayerImporter(store, None)
     return name, pull_image(store, importer, parse_reference(image, "image"), name, params,

@@ -1,7 +1,7 @@
 """virter_vm's pull_policy: when the boot image is pulled, and what ensure hands on."""
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _vm_image
+from ansible_collections.virter.core.plugins.module_utils import _pull
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils._vm_image import ensure, must_pull
 
@@ -61,7 +61,7 @@ def pulls(monkeypatch):
         calls.append((str(ref), name, check_mode))
         return {"name": name, "top_layer": NEW}
 
-    monkeypatch.setattr(_vm_image, "pull_image", fake_pull)
+    monkeypatch.setattr(_pull, "pull_image", fake_pull)  # ensure imports it when it pulls
     return calls
 
 
