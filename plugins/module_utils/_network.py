@@ -179,7 +179,8 @@ class NetworkService:
         if not self.check_mode:
             for (command, section, item), flags in ops.items():
                 self._update(net, command, section, item, flags)
-            old_xml = persistent_xml(net)
+            # What a restart that fails goes back to.
+            old_xml = persistent_xml(net) if redefine and restart else None
             if redefine:
                 self._redefine(net, params, protected)
             if autostart != params["autostart"]:
@@ -187,7 +188,7 @@ class NetworkService:
             if restart:
                 net.destroy()
             if restart or not active:
-                self._start(net, name, old_xml if redefine and restart else None)
+                self._start(net, name, old_xml)
         before = plan.public_model(persistent, active, autostart)
         after = plan.public_model(desired, True, params["autostart"])
         if not self.check_mode:

@@ -274,8 +274,8 @@ class VmService:
     def _check_volumes_free(self, vm, domains):
         """Refuse a VM whose volume names another domain uses: virter names extra disks
         <vm>-<disk>, so VM `a-b` and disk `b` of VM `a` would share one."""
-        wanted = set((self.params["pool"], name) for name in work_volumes(vm)[:2])
-        wanted |= set((disk["pool"], WORK_PREFIX + "%s-%s" % (vm, disk["name"])) for disk in self.spec["disks"])
+        pools = [self.params["pool"]] * 2 + [disk["pool"] for disk in self.spec["disks"]]
+        wanted = set(zip(pools, work_volumes(vm, self.spec["disks"])))
         for other, (_dom, info) in domains.items():
             clash = wanted & set(info["volumes"])
             if clash and other != vm:
@@ -351,8 +351,7 @@ class VmService:
         seed_data = _cloudinit.seed_iso(files)
         upload_bytes(self.conn, store.create(seed, len(seed_data), "raw"), seed_data)
         disks = []
-        for disk in self.spec["disks"]:
-            volume = WORK_PREFIX + "%s-%s" % (vm, disk["name"])
+        for disk, volume in zip(self.spec["disks"], work_volumes(vm, self.spec["disks"])[2:]):
             Store(self.conn, disk["pool"]).create(volume, disk["size"], disk["format"])
             disks.append(dict(disk, volume=volume))
         record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, self._cloud_init_hash(authorized))
@@ -370,10 +369,9 @@ class VmService:
         return _cloudinit.inputs_hash(authorized, self.params.get("user_data"), self.spec["mounts"])
 
     def _console_file(self, vm):
-        if not self.spec["console_dir"]:
-            return None
-        _make_console_dir(self.spec["console_dir"])
-        return os.path.join(self.spec["console_dir"], vm + ".log")
+        if self.spec["console_dir"]:
+            _make_console_dir(self.spec["console_dir"])
+        return self._console_path(vm)
 
     def _virt_type(self):
         if self.spec["virt_type"] != "auto":
