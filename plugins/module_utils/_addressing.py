@@ -24,6 +24,8 @@ BASE_MAC = "52:54:00:00:00:00"
 MAX_DHCP_HOSTS = 65535
 # An id only changes the last three bytes of BASE_MAC.
 MAX_ID = 0xFFFFFF
+# The lowest id a VM gets: 1 is the host's own address in virter's rule (x.y.z.1).
+FIRST_VM_ID = 2
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
@@ -147,8 +149,16 @@ def id_from_ip(iface, ip):
 
 def id_range(iface):
     """(lowest, highest) id that can be given to a VM on this network."""
-    net = iface.network
-    return 1, min(net.num_addresses - 2, MAX_ID)
+    return FIRST_VM_ID, min(iface.network.num_addresses - 2, MAX_ID)
+
+
+def free_ids(iface, taken):
+    """The ids a VM can get on the network of `iface`, lowest first: in id_range, not
+    `taken` and not the host's own address."""
+    first, last = id_range(iface)
+    for candidate in range(first, last + 1):
+        if candidate not in taken and iface.network.network_address + candidate != iface.ip:
+            yield candidate
 
 
 def dhcp_range(iface):

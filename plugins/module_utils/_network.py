@@ -26,7 +26,7 @@ except ImportError:
 
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
-    MAX_ID,
+    free_ids,
     ip_for_id,
     mac_for_id,
     normalize_mac,
@@ -48,8 +48,9 @@ from ansible_collections.virter.core.plugins.module_utils._network_xml import (
     render_network,
 )
 
-# The id of the host's own address in virter's rule (x.y.z.1); never given to a VM.
-FIRST_VM_ID = 2
+def on_hypervisor(conn):
+    """Whether this process runs on the connection's hypervisor (a URI without a host)."""
+    return not urlparse(conn.getURI()).hostname
 
 
 def lookup(conn, name):
@@ -318,7 +319,7 @@ def _current_model(net):
 def reserve(conn, network, vm_id=None, name=None):
     """Add a static DHCP host entry for a VM -> (id, mac, ip).
 
-    With `vm_id`, that id (Conflict if it is taken); else the lowest free id from 2 up.
+    With `vm_id`, that id (Conflict if it is taken); else the lowest free id (_addressing.free_ids).
     Safe when many processes reserve at once: libvirt refuses an entry whose MAC, IP
     or name exists, and a refused id is retried with the next free one. The network XML
     is read once per attempt."""
@@ -339,7 +340,7 @@ def reserve(conn, network, vm_id=None, name=None):
                                % (vm_id, network, mac_for_id(vm_id), ip))
             candidate = vm_id
         else:
-            candidate = _lowest_free(iface, taken | refused)
+            candidate = next(free_ids(iface, taken | refused), None)
             if candidate is None:
                 raise Conflict("no free id left on network %s (%s)" % (network, model["cidr"]))
         host = {"mac": mac_for_id(candidate), "ip": ip_for_id(iface, candidate), "name": name}
@@ -356,20 +357,9 @@ def reserve(conn, network, vm_id=None, name=None):
         model = _current_model(net)
 
 
-def _free_ids(iface, taken):
-    last = min(iface.network.num_addresses - 2, MAX_ID)
-    for candidate in range(FIRST_VM_ID, last + 1):
-        if candidate not in taken and iface.network.network_address + candidate != iface.ip:
-            yield candidate
-
-
-def _lowest_free(iface, taken):
-    return next(_free_ids(iface, taken), None)
-
-
 def free_id_count(iface, taken):
     """How many VM ids of the network `iface` are neither `taken` nor the host's."""
-    return sum(1 for _id in _free_ids(iface, taken))
+    return sum(1 for _id in free_ids(iface, taken))
 
 
 def release(conn, network, mac, check_mode=False):
@@ -403,7 +393,7 @@ def release(conn, network, mac, check_mode=False):
             _network_update(net, plan.DELETE, plan.HOST, xml, flags)
         except libvirt.libvirtError as exc:
             raise LibvirtError("remove host entry %s from network %s" % (xml, network), exc)
-    if net.isActive() and not urlparse(conn.getURI()).hostname:
+    if net.isActive() and on_hypervisor(conn):
         _drop_leases(net, mac, ips)
     return bool(ops)
 

@@ -11,6 +11,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
+    FIRST_VM_ID,
     dhcp_range,
     format_cidr,
     id_from_ip,
@@ -134,14 +135,28 @@ def restart_fields_differ(model, desired):
     return any(model[field] != desired[field] for field in RESTART_FIELDS)
 
 
-def used_ids(model):
-    """Ids taken on a network: by a host entry's MAC or by its IP."""
+def used_ids(model, except_macs=()):
+    """Ids taken on a network: by a host entry's MAC or by its IP (libvirt refuses a new
+    entry that shares either). Entries with a MAC in `except_macs` (of VMs removed first)
+    do not count. The one rule for planning and for reservations."""
     iface = parse_cidr(model["cidr"])
     ids = set()
     for host in model["hosts"]:
-        ids.add(id_from_mac(host["mac"]))
-        ids.add(id_from_ip(iface, host["ip"]))
+        if host["mac"] not in except_macs:
+            ids.add(id_from_mac(host["mac"]))
+            ids.add(id_from_ip(iface, host["ip"]))
     ids.discard(None)
+    return ids
+
+
+def premade_ids(model):
+    """Ids whose host entry has exactly the id's MAC and IP: what static_dhcp can use."""
+    iface = parse_cidr(model["cidr"])
+    ids = set()
+    for host in model["hosts"]:
+        vm_id = id_from_mac(host["mac"])
+        if vm_id is not None and vm_id >= FIRST_VM_ID and id_from_ip(iface, host["ip"]) == vm_id:
+            ids.add(vm_id)
     return ids
 
 

@@ -167,3 +167,11 @@ def test_ids_for_rejects(ids, match):
 def test_ids_for_big_subnet_cap():
     iface = a.parse_cidr("10.0.0.1/8")
     assert len(a.ids_for({"first": 2, "count": 65535}, iface)) == 65535
+
+
+def test_free_ids_start_at_the_first_vm_id_and_skip_the_host():
+    iface = a.parse_cidr("192.168.250.5/29")
+    assert a.id_range(iface) == (a.FIRST_VM_ID, 6)
+    assert list(a.free_ids(iface, {3})) == [2, 4, 6]
+    # A host address at .1 is below the first VM id anyway.
+    assert list(a.free_ids(a.parse_cidr("10.0.0.1/29"), set())) == [2, 3, 4, 5, 6]

@@ -115,6 +115,14 @@ def test_used_ids_by_mac_and_ip():
     hosts = [host(2), {"mac": "52:54:00:00:00:07", "ip": "192.168.250.9", "name": None},
              {"mac": "aa:bb:cc:dd:ee:ff", "ip": "192.168.250.20", "name": None}]
     assert p.used_ids(model(hosts=hosts)) == {2, 7, 9, 20}
+    # The entries of VMs removed first do not count.
+    assert p.used_ids(model(hosts=hosts), except_macs=["52:54:00:00:00:07"]) == {2, 20}
+
+
+def test_premade_ids_need_the_ids_own_mac_and_ip():
+    hosts = [host(1), host(2), host(3), {"mac": "52:54:00:00:00:07", "ip": "192.168.250.9", "name": None},
+             {"mac": "aa:bb:cc:dd:ee:ff", "ip": "192.168.250.20", "name": None}]
+    assert p.premade_ids(model(hosts=hosts)) == {2, 3}
 
 
 def test_public_model():
