@@ -28,6 +28,7 @@ except ImportError:
 
 from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys, _ready
 from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_spec
+from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound
 from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
@@ -45,10 +46,10 @@ def work_volumes(vm, disks=()):
 class VmService:
     def __init__(self, conn, params, check_mode):
         self.conn = conn
-        self.params = params
+        self.params, self.declared = _vm_spec.with_defaults(params, os.environ)
         self.check_mode = check_mode
-        self.spec = _vm_spec.check(params)
-        self.key_file = params.get("ssh_private_key_file") or _keys.default_private_key_file()
+        self.spec = _vm_spec.check(self.params)
+        self.key_file = self.params.get("ssh_private_key_file") or _keys.default_private_key_file()
         self.domains = _vm_inventory.domains(conn)
         self.changed = False
         self.reboot_needed = False
@@ -171,6 +172,9 @@ class VmService:
         if self.check_mode:
             return [vm for vm, _id in create]
         authorized = self._authorized(create=True)
+        if _network.on_hypervisor(self.conn):
+            for mount in self.spec["mounts"]:
+                os.makedirs(mount["host"], exist_ok=True)  # as virter does (mkdir -p)
         # The same for every VM of the task: read each extra NIC's network once.
         network_config = _cloudinit.network_config([_network_has_dhcp(self.conn, nic) for nic in self.spec["nics"]])
         capacity = max(store.volumes()[layer_volume(top)].capacity, self.spec["boot_capacity"])
@@ -237,11 +241,12 @@ class VmService:
         return [public] + list(self.params.get("ssh_public_keys") or [])
 
     def _check_create(self, create, model, freed, replacing):
-        taken = _network_ids(model)
         iface = parse_cidr(model["cidr"])
         others = dict((vm, entry) for vm, entry in self.domains.items() if vm not in replacing)
-        if not self.params["static_dhcp"]:
-            taken -= set(self._id_of(vm) for vm in freed)  # their entries go first
+        # The entries of VMs this task removes go first (with static_dhcp they stay).
+        gone = [] if self.params["static_dhcp"] else [self.domains[vm][1]["mac"] for vm in freed]
+        taken = plan.used_ids(model, except_macs=gone)
+        premade = plan.premade_ids(model)
         for vm, vm_id in create:
             if vm is not None and vm in others:
                 raise Conflict("domain %s exists and is not a member of group %s" % (vm, self.params["name"]))
@@ -252,7 +257,7 @@ class VmService:
             ip_for_id(iface, vm_id)  # raises when the id is outside the subnet
             mac = mac_for_id(vm_id)
             if self.params["static_dhcp"]:
-                if vm_id not in taken:
+                if vm_id not in premade:
                     raise Conflict("no DHCP host entry for id %d on network %s (static_dhcp): create it "
                                    "with virter_network dhcp_ids" % (vm_id, model["name"]))
             elif vm_id in taken and not _leftover(model, vm, mac):
@@ -260,7 +265,12 @@ class VmService:
             if any(info["mac"] == mac for _dom, info in others.values()):
                 raise Conflict("id %d is used by another domain (MAC %s)" % (vm_id, mac))
         auto = len([vm_id for _vm, vm_id in create if vm_id is None])
-        if auto and not self.params["static_dhcp"]:
+        if auto and self.params["static_dhcp"]:
+            free = len(self._free_premade(premade, others, create, freed))
+            if free < auto:
+                raise Conflict("network %s has %d free DHCP host entries, %d VMs need one (static_dhcp): add "
+                               "entries with virter_network dhcp_ids" % (model["name"], free, auto))
+        elif auto:
             free = _network.free_id_count(iface, taken) + len(self._leftover_ids(model, create))
             if free < auto:
                 raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
@@ -270,6 +280,13 @@ class VmService:
         for nic in self.spec["nics"]:
             if nic["type"] == "network" and _network.lookup(self.conn, nic["source"]) is None:
                 raise NotFound("network %s of an extra NIC does not exist" % nic["source"])
+
+    def _free_premade(self, premade, domains, create, freed):
+        """Pre-made entries that auto ids of `create` can claim: no other domain (and no
+        fixed id of this task) uses them; those of `freed` VMs are free again."""
+        used = set(id_from_mac(info["mac"]) for vm, (_dom, info) in domains.items() if vm not in freed)
+        used |= set(vm_id for _vm, vm_id in create if vm_id is not None)
+        return sorted(premade - used)
 
     def _check_volumes_free(self, vm, domains):
         """Refuse a VM whose volume names another domain uses: virter names extra disks
@@ -321,10 +338,10 @@ class VmService:
         iface = parse_cidr(model["cidr"])
         used = set(info["mac"] for _dom, info in _vm_inventory.domains(self.conn).values())
         used |= set(mac_for_id(c) for c in self._static_claimed)
-        candidates = [vm_id] if vm_id is not None else sorted(_network_ids(model))
+        candidates = [vm_id] if vm_id is not None else sorted(plan.premade_ids(model))
         for candidate in candidates:
             mac = mac_for_id(candidate)
-            if candidate >= _vm_spec.FIRST_ID and mac not in used:
+            if mac not in used:
                 self._static_claimed.add(candidate)
                 name = vm or _vm_spec.member_name(self.params["name"], candidate)
                 return name, candidate, mac, ip_for_id(iface, candidate)
@@ -354,7 +371,7 @@ class VmService:
         for disk, volume in zip(self.spec["disks"], work_volumes(vm, self.spec["disks"])[2:]):
             Store(self.conn, disk["pool"]).create(volume, disk["size"], disk["format"])
             disks.append(dict(disk, volume=volume))
-        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, self._cloud_init_hash(authorized))
+        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, authorized[0])
         xml = _domain_xml.build(dict(
             self.spec, name=vm, uuid=instance, virt_type=self._virt_type(), host_key=host_keys["rsa_public"],
             group=self._group(), image=image, record=record, pool=self.params["pool"], boot_volume=boot,
@@ -364,9 +381,6 @@ class VmService:
         with self._lock:
             self.domains[vm] = (dom, _domain_xml.read(xml))
         return vm
-
-    def _cloud_init_hash(self, authorized):
-        return _cloudinit.inputs_hash(authorized, self.params.get("user_data"), self.spec["mounts"])
 
     def _console_file(self, vm):
         if self.spec["console_dir"]:
@@ -390,16 +404,15 @@ class VmService:
         vm_id = id_from_mac(info["mac"]) if info["mac"] else None
         index = sorted(i for i in self._member_ids()).index(vm_id) if self.params.get("count") is not None else 0
         vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
-        desired = dict(self.spec, console_file=self._console_path(vm), vnc_port=vnc_port,
-                       vnc_listen=self.spec["vnc_listen"] if vnc_port else None)
+        desired = _vm_spec.desired_settings(self.spec, info, self.declared, self._console_path(vm), vnc_port)
         image = local_image_name(self.spec["image"]) if self.spec["image"] else info["image"]
-        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port,
-                                          self._cloud_init_hash(self._authorized()))
-        applicable, recreate = _vm_spec.drift(info, desired, info["record"], record)
+        key_pair = self._authorized()[0] if "ssh_private_key_file" in self.declared else None
+        record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, key_pair)
+        applicable, recreate = _vm_spec.drift(info, desired, info["record"], record, self.declared)
         wanted_id = self.params.get("id") if self.params.get("count") is None else None
         if wanted_id is not None and vm_id != wanted_id:
             recreate.append("id")
-        if info["network"] is not None and info["network"] != self.params["network"]:
+        if "network" in self.declared and info["network"] not in (None, self.params["network"]):
             recreate.append("network")
         if recreate:
             if not self.params["recreate"]:
@@ -510,10 +523,6 @@ class _Workers:
         if self._errors:
             raise self._errors[0]
         return self._results
-
-
-def _network_ids(model):
-    return set(id_from_mac(h["mac"]) for h in model["hosts"] if h["mac"]) - set([None])
 
 
 def _leftover(model, vm, mac):

@@ -5,6 +5,9 @@
 """virter_vm's options turned into checked VM specs, group membership, and drift.
 Pure: no libvirt, no files.
 
+Options a task leaves out are not compared with an existing VM and not changed on it:
+CREATE_DEFAULTS fill them for new VMs only, and drift looks at the declared ones.
+
 PRIVATE to the collection: no stable API.
 """
 
@@ -15,21 +18,51 @@ import json
 import os
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
+    FIRST_VM_ID,
     normalize_mac,
     parse_size,
     validate_name,
 )
-from ansible_collections.virter.core.plugins.module_utils._cloudinit import check_extra
+from ansible_collections.virter.core.plugins.module_utils._cloudinit import check_extra, inputs_hash
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
-FIRST_ID = 2  # id 1 is the host's own address on the access network
 VNC_BASE_PORT = 6000  # virter's default: 6000 + id
 
-# What a running VM takes from its persistent definition at the next boot.
-APPLIED_FIELDS = ("memory", "vcpus", "disk_cache", "console_file", "vnc_port", "vnc_listen")
-# What only a new VM can change; kept as JSON in the collection's metadata.
-RECREATE_FIELDS = ("image", "user", "arch", "virt_type", "secure_boot", "boot_capacity", "disks", "nics",
-                   "mounts", "gdb_port", "cloud_init")
+# What a new VM gets for an option the task leaves out (the access network: the
+# environment's NETWORK_ENV, else "default").
+CREATE_DEFAULTS = {
+    "memory": "1G", "vcpus": 1, "boot_capacity": "10G", "disks": [], "nics": [], "mounts": [],
+    "user": "root", "ssh_public_keys": [], "virt_type": "auto", "arch": "amd64", "secure_boot": False,
+    "vnc": False, "vnc_listen": "127.0.0.1",
+}
+NETWORK_ENV = "VIRTER_LIBVIRT_NETWORK"
+
+# What a running VM takes from its persistent definition at the next boot, and the
+# options that declare each field.
+APPLIED_FIELDS = {
+    "memory": ("memory",), "vcpus": ("vcpus",), "disk_cache": ("disk_cache",), "console_file": ("console_dir",),
+    "vnc_port": ("vnc", "vnc_port"), "vnc_listen": ("vnc", "vnc_port", "vnc_listen"),
+}
+# What only a new VM can change, kept as JSON in the collection's metadata; likewise.
+RECREATE_FIELDS = {
+    "image": ("image",), "user": ("user",), "arch": ("arch",), "virt_type": ("virt_type",),
+    "secure_boot": ("secure_boot",), "boot_capacity": ("boot_capacity",), "disks": ("disks",), "nics": ("nics",),
+    "mounts": ("mounts",), "gdb_port": ("gdb_port",), "key_pair": ("ssh_private_key_file",),
+    "ssh_public_keys": ("ssh_public_keys",), "user_data": ("user_data",),
+}
+
+
+def with_defaults(params, environ):
+    """(params with CREATE_DEFAULTS for what the task left out, the names of the options
+    it set). The environment's network counts as a default, not as declared."""
+    declared = set(key for key, value in params.items() if value is not None)
+    filled = dict(params)
+    for key, value in CREATE_DEFAULTS.items():
+        if filled.get(key) is None:
+            filled[key] = list(value) if isinstance(value, list) else value
+    if filled.get("network") is None:
+        filled["network"] = environ.get(NETWORK_ENV) or "default"
+    return filled, declared
 
 
 def check(params):
@@ -37,9 +70,9 @@ def check(params):
     validate_name(params["name"], "VM name")
     if params.get("count") is not None and params["count"] < 0:
         raise InvalidInput("count must be 0 or more, not %d" % params["count"])
-    if params.get("id") is not None and params["id"] < FIRST_ID:
+    if params.get("id") is not None and params["id"] < FIRST_VM_ID:
         raise InvalidInput("id %d is not usable: VM ids start at %d (1 is the host's address)"
-                           % (params["id"], FIRST_ID))
+                           % (params["id"], FIRST_VM_ID))
     # libvirt keeps memory in KiB: a size that is not a whole KiB would read back as drift.
     memory = _positive_size(params["memory"], "memory") // 1024 * 1024
     if not memory:
@@ -56,6 +89,8 @@ def check(params):
         "nics": _nics(params.get("nics") or []),
         "mounts": _mounts(params.get("mounts") or []),
         "user": params["user"],
+        "ssh_public_keys": list(params["ssh_public_keys"]),
+        "user_data": params.get("user_data"),
         "arch": params["arch"],
         "virt_type": params["virt_type"],
         "secure_boot": params["secure_boot"],
@@ -164,22 +199,39 @@ def member_ports(spec, vm_id, index):
     return vnc_port, gdb_port
 
 
-def recreate_record(spec, gdb_port, cloud_init):
-    """The JSON kept in the domain's metadata to tell later which fields need a new VM."""
+def recreate_record(spec, gdb_port, key_pair_public):
+    """The JSON kept in the domain's metadata to tell later which fields need a new VM
+    (the cloud-init inputs as digests)."""
     record = dict((key, spec.get(key)) for key in RECREATE_FIELDS)
-    record.update(gdb_port=gdb_port, cloud_init=cloud_init)
+    record.update(gdb_port=gdb_port, key_pair=inputs_hash(key_pair_public),
+                  ssh_public_keys=inputs_hash(spec["ssh_public_keys"]), user_data=inputs_hash(spec["user_data"]))
     return json.dumps(record, sort_keys=True)
 
 
-def drift(actual, desired, record, desired_record):
+def desired_settings(spec, actual, declared, console_file, vnc_port):
+    """The APPLIED_FIELDS an existing VM should have: the declared ones as the task says
+    (`console_file` and `vnc_port` worked out for this VM), the others as they are."""
+    wanted = {"memory": spec["memory"], "vcpus": spec["vcpus"], "disk_cache": spec["disk_cache"],
+              "console_file": console_file, "vnc_port": vnc_port}
+    desired = dict((key, value if declared & set(APPLIED_FIELDS[key]) else actual.get(key))
+                   for key, value in wanted.items())
+    listen = actual.get("vnc_listen")
+    if "vnc_listen" in declared or listen is None:
+        listen = spec["vnc_listen"]
+    desired["vnc_listen"] = listen if desired["vnc_port"] is not None else None
+    return desired
+
+
+def drift(actual, desired, record, desired_record, declared):
     """(applicable {field: (before, after)}, needs_recreate [field names]) between an
-    existing domain (`actual` from _domain_xml.read) and what is declared."""
-    applicable = {}
-    for key in APPLIED_FIELDS:
-        if desired.get(key) != actual.get(key):
-            applicable[key] = (actual.get(key), desired.get(key))
+    existing domain (`actual` from _domain_xml.read) and `desired` (desired_settings).
+    A recreate field is compared when the task declares it and the VM's record holds it
+    (VMs virter made have no record)."""
+    applicable = dict((key, (actual.get(key), desired[key])) for key in APPLIED_FIELDS
+                      if desired[key] != actual.get(key))
     recreate = []
     if record:
         old, new = json.loads(record), json.loads(desired_record)
-        recreate = [key for key in RECREATE_FIELDS if old.get(key) != new.get(key)]
+        recreate = [key for key, options in RECREATE_FIELDS.items()
+                    if declared & set(options) and key in old and old[key] != new[key]]
     return applicable, recreate

@@ -22,12 +22,18 @@ description:
     C(StrictHostKeyChecking=yes) from the first connection.
   - With O(count), the task manages a group of VMs named C(<name>-<id>), created
     concurrently. Membership is kept in the VMs' own metadata, so reruns find them.
+  - "Options you leave out are not compared: on an existing VM, only the options the task
+    sets (directly or through C(module_defaults)) are compared and changed, so
+    C({name: db, state: stopped}) stops VM C(db) whatever it was made with, also a VM virter
+    made. The defaults below that say \"for a new VM\" apply only when a VM is created;
+    O(image) is needed only then."
   - "Drift: O(memory), O(vcpus), O(disk_cache), O(console_dir) and the VNC settings of an
     existing VM are applied to its persistent definition (effective at the next boot;
     RV(reboot_needed)). The image, O(id), the access O(network), O(user), O(arch),
-    O(virt_type), O(secure_boot), O(boot_capacity), O(gdb_port), keys, O(user_data), extra
-    disks, NICs and mounts need a new VM: the task fails naming them, unless
-    O(recreate=true)."
+    O(virt_type), O(secure_boot), O(boot_capacity), O(gdb_port), O(ssh_private_key_file),
+    O(ssh_public_keys), O(user_data), extra disks, NICs and mounts need a new VM: the task
+    fails naming them, unless O(recreate=true). A recreated VM is made from the task's
+    options and the defaults for a new VM, as any new VM."
 author:
   - virter.core contributors (@virter-core)
 options:
@@ -51,7 +57,8 @@ options:
       - Local image name, or a registry reference such as V(localhost:5000/lab/debian:12).
       - A reference maps to its local name as virter does (V(reg:5000/foo/bar:baz) is
         V(foo--bar-baz)) and is pulled into O(pool) as O(pull_policy) says.
-      - Required to create VMs. Existing VMs keep the layers they were made from.
+      - Required to create VMs (the task fails naming the VM otherwise). Existing VMs keep the
+        layers they were made from.
     type: str
   pull_policy:
     description:
@@ -90,21 +97,18 @@ options:
     description:
       - Memory size. V(K), V(M), V(G), V(T) and V(KiB) .. V(TiB) are binary, V(KB) .. V(TB)
         decimal; a bare number is MiB.
+      - For a new VM, V(1G) when not set.
     type: str
-    default: 1G
   vcpus:
-    description: Number of virtual CPUs.
+    description: Number of virtual CPUs (for a new VM, V(1) when not set).
     type: int
-    default: 1
   boot_capacity:
-    description: Size of the boot disk (never smaller than the image).
+    description: Size of the boot disk (never smaller than the image; for a new VM, V(10G) when not set).
     type: str
-    default: 10G
   disks:
-    description: Extra disks, volumes C(virter:work:<vm>-<disk name>).
+    description: Extra disks, volumes C(virter:work:<vm>-<disk name>) (for a new VM, none when not set).
     type: list
     elements: dict
-    default: []
     suboptions:
       name:
         description: Disk name (not V(cidata), unique per VM).
@@ -130,10 +134,9 @@ options:
         description: Storage pool of the volume (default O(pool)).
         type: str
   nics:
-    description: Extra NICs, after the access NIC.
+    description: Extra NICs, after the access NIC (for a new VM, none when not set).
     type: list
     elements: dict
-    default: []
     suboptions:
       type:
         description: Attach to a libvirt network or a host bridge.
@@ -152,10 +155,13 @@ options:
         description: MAC address (libvirt picks one when omitted).
         type: str
   mounts:
-    description: Host directories shared into the VM with virtiofs, mounted by cloud-init.
+    description:
+      - Host directories shared into the VM with virtiofs, mounted by cloud-init (for a new
+        VM, none when not set).
+      - A missing host directory is created (as C(mkdir -p)) when the module runs on the
+        hypervisor.
     type: list
     elements: dict
-    default: []
     suboptions:
       host:
         description: Absolute path on the hypervisor.
@@ -172,25 +178,21 @@ options:
     description: Open a gdb server on this TCP port; with O(count), member i (0-based, by id) gets port + i.
     type: int
   vnc:
-    description: Add a VNC display (port 6000 + id unless O(vnc_port) is set).
+    description: Add a VNC display (port 6000 + id unless O(vnc_port) is set; for a new VM, V(false) when not set).
     type: bool
-    default: false
   vnc_port:
     description: VNC port; with O(count), member i (0-based, by id) gets port + i. Implies O(vnc).
     type: int
   vnc_listen:
-    description: Address the VNC display listens on.
+    description: Address the VNC display listens on (V(127.0.0.1) when not set and the VM has no VNC address yet).
     type: str
-    default: 127.0.0.1
   user:
-    description: SSH user, kept in the VM's metadata (as virter does) and returned.
+    description: SSH user, kept in the VM's metadata (as virter does) and returned (for a new VM, V(root) when not set).
     type: str
-    default: root
   ssh_public_keys:
-    description: Extra authorized keys for the VM.
+    description: Extra authorized keys for the VM (for a new VM, none when not set).
     type: list
     elements: str
-    default: []
   user_data:
     description:
       - Extra cloud-config, deep-merged into the generated user-data (dicts merge, lists
@@ -203,19 +205,18 @@ options:
         (C(~/.config/virter/id_rsa)), created (RSA, mode 0600) when missing.
     type: path
   virt_type:
-    description: V(kvm), V(qemu) (software emulation), or V(auto) (KVM when the hypervisor offers it).
+    description:
+      - V(kvm), V(qemu) (software emulation), or V(auto) (KVM when the hypervisor offers it).
+      - For a new VM, V(auto) when not set.
     type: str
     choices: [auto, kvm, qemu]
-    default: auto
   arch:
-    description: Guest architecture, virter's names.
+    description: Guest architecture, virter's names (for a new VM, V(amd64) when not set).
     type: str
     choices: [amd64, arm64, ppc64le, s390x]
-    default: amd64
   secure_boot:
-    description: Boot with UEFI secure boot.
+    description: Boot with UEFI secure boot (for a new VM, V(false) when not set).
     type: bool
-    default: false
   disk_cache:
     description: libvirt disk cache mode for every disk (for example V(unsafe) for throwaway VMs).
     type: str
@@ -244,11 +245,17 @@ options:
     description: Remove a domain of this name even when it carries no virter metadata.
     type: bool
     default: false
+  network:
+    description:
+      - The access network, whose static DHCP host entries give VMs their addresses. It
+        needs an IPv4 address with a DHCP range.
+      - For a new VM, when not set, the environment variable E(VIRTER_LIBVIRT_NETWORK), else
+        V(default). An existing VM is compared with it only when it is set.
+    type: str
 requirements:
   - pycdlib
 extends_documentation_fragment:
   - virter.core.common
-  - virter.core.common.NETWORK
   - virter.core.common.REGISTRY
   - virter.core.attributes
   - virter.core.attributes.ACTIONGROUP_VIRTER
@@ -421,44 +428,46 @@ def main():
             "count": {"type": "int"},
             "static_dhcp": {"type": "bool", "default": False,
                             "fallback": (env_fallback, ["VIRTER_LIBVIRT_STATIC_DHCP"])},
-            "memory": {"type": "str", "default": "1G"},
-            "vcpus": {"type": "int", "default": 1},
-            "boot_capacity": {"type": "str", "default": "10G"},
-            "disks": {"type": "list", "elements": "dict", "default": [], "options": {
+            "memory": {"type": "str"},
+            "vcpus": {"type": "int"},
+            "boot_capacity": {"type": "str"},
+            "disks": {"type": "list", "elements": "dict", "options": {
                 "name": {"type": "str", "required": True},
                 "size": {"type": "str", "required": True},
                 "format": {"type": "str", "choices": ["qcow2", "raw"], "default": "qcow2"},
                 "bus": {"type": "str", "choices": ["virtio", "scsi", "ide"], "default": "virtio"},
                 "pool": {"type": "str"},
             }},
-            "nics": {"type": "list", "elements": "dict", "default": [], "options": {
+            "nics": {"type": "list", "elements": "dict", "options": {
                 "type": {"type": "str", "choices": ["network", "bridge"], "default": "network"},
                 "source": {"type": "str", "required": True},
                 "model": {"type": "str", "default": "virtio"},
                 "mac": {"type": "str"},
             }},
-            "mounts": {"type": "list", "elements": "dict", "default": [], "options": {
+            "mounts": {"type": "list", "elements": "dict", "options": {
                 "host": {"type": "path", "required": True},
                 "vm": {"type": "str", "required": True},
             }},
             "console_dir": {"type": "path"},
             "gdb_port": {"type": "int"},
-            "vnc": {"type": "bool", "default": False},
+            "vnc": {"type": "bool"},
             "vnc_port": {"type": "int"},
-            "vnc_listen": {"type": "str", "default": "127.0.0.1"},
-            "user": {"type": "str", "default": "root"},
-            "ssh_public_keys": {"type": "list", "elements": "str", "default": [], "no_log": False},
+            "vnc_listen": {"type": "str"},
+            "user": {"type": "str"},
+            "ssh_public_keys": {"type": "list", "elements": "str", "no_log": False},
             "user_data": {"type": "dict"},
             "ssh_private_key_file": {"type": "path", "no_log": False},
-            "virt_type": {"type": "str", "choices": ["auto", "kvm", "qemu"], "default": "auto"},
-            "arch": {"type": "str", "choices": ["amd64", "arm64", "ppc64le", "s390x"], "default": "amd64"},
-            "secure_boot": {"type": "bool", "default": False},
+            "virt_type": {"type": "str", "choices": ["auto", "kvm", "qemu"]},
+            "arch": {"type": "str", "choices": ["amd64", "arm64", "ppc64le", "s390x"]},
+            "secure_boot": {"type": "bool"},
             "disk_cache": {"type": "str",
                            "choices": ["default", "none", "writethrough", "writeback", "directsync", "unsafe"]},
             "wait_for": {"type": "str", "choices": ["ready", "ssh", "none"], "default": "ready"},
             "wait_timeout": {"type": "int", "default": 300},
             "shutdown_timeout": {"type": "int", "default": 60},
             "recreate": {"type": "bool", "default": False},
+            # No default: a task without it leaves an existing VM's network alone (see with_defaults).
+            "network": {"type": "str"},
             "force": {"type": "bool", "default": False},
             **REGISTRY_ARGUMENT_SPEC,
         },

@@ -33,11 +33,16 @@ def test_static_dhcp_group_claims_premade_entries(tiny_image, libvirt_conn):
         assert [vm["id"] for vm in results[1]["vms"]] == list(STATIC_IDS), results[1]
         assert [vm["ip"] for vm in results[1]["vms"]] == ["192.168.151.%d" % i for i in STATIC_IDS]
         assert _hosts(libvirt_conn) == entries  # claimed, not added
-        # No entry left for a fourth member: fails, and nothing changes.
+        # No entry left for a fourth member: fails, in check mode as in the real run, and
+        # nothing changes.
         state = (libvirt_state(libvirt_conn), _hosts(libvirt_conn))
-        more = run_task(VM, dict(group, count=4))
-        assert more.get("failed") and "no free DHCP host entry" in more["msg"], more
-        assert (libvirt_state(libvirt_conn), _hosts(libvirt_conn)) == state
+        for check in (True, False):
+            more = run_task(VM, dict(group, count=4), check=check)
+            assert more.get("failed") and "has 0 free DHCP host entries, 1 VMs need one" in more["msg"], more
+            assert (libvirt_state(libvirt_conn), _hosts(libvirt_conn)) == state
+        # A group of its own name with no count: the same entries are taken.
+        other = run_task(VM, dict(group, name="vtest-stat2", count=1), check=True)
+        assert other.get("failed") and "has 0 free DHCP host entries" in other["msg"], other
         gone = run_task(VM, dict(group, state="absent"))
         assert gone["changed"] and _hosts(libvirt_conn) == entries  # the entries stay for the next lab
     finally:

@@ -5,16 +5,41 @@ import pytest
 from ansible_collections.virter.core.plugins.module_utils import _vm_spec
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
+# What AnsibleModule hands over for a task that sets only name and image.
 PARAMS = {
-    "name": "vm", "count": None, "id": None, "image": "debian-12", "memory": "1G", "vcpus": 1,
-    "boot_capacity": "10G", "disks": [], "nics": [], "mounts": [], "user": "root", "arch": "amd64",
-    "virt_type": "qemu", "secure_boot": False, "disk_cache": None, "gdb_port": None, "vnc": False,
-    "vnc_port": None, "vnc_listen": "127.0.0.1", "console_dir": None, "pool": "default", "user_data": None,
+    "name": "vm", "count": None, "id": None, "image": "debian-12", "memory": None, "vcpus": None,
+    "boot_capacity": None, "disks": None, "nics": None, "mounts": None, "user": None, "arch": None,
+    "virt_type": None, "secure_boot": None, "disk_cache": None, "gdb_port": None, "vnc": None,
+    "vnc_port": None, "vnc_listen": None, "console_dir": None, "pool": "default", "user_data": None,
+    "ssh_public_keys": None, "ssh_private_key_file": None, "network": None, "state": "running",
 }
+ACTUAL = {"memory": 1024 ** 3, "vcpus": 1, "disk_cache": None, "console_file": None, "vnc_port": None,
+          "vnc_listen": None}
+
+
+def filled(**override):
+    return _vm_spec.with_defaults(dict(PARAMS, **override), {})
 
 
 def check(**override):
-    return _vm_spec.check(dict(PARAMS, **override))
+    return _vm_spec.check(filled(**override)[0])
+
+
+def test_defaults_fill_only_what_the_task_left_out():
+    params, declared = filled(memory="2G", disks=[])
+    assert params["memory"] == "2G" and params["vcpus"] == 1 and params["user"] == "root"
+    assert params["network"] == "default"
+    assert declared == {"name", "image", "memory", "disks", "pool", "state"}
+    # The defaults are copies: a VM's list never changes the table.
+    params["nics"].append("x")
+    assert _vm_spec.CREATE_DEFAULTS["nics"] == []
+
+
+def test_the_environment_network_is_a_default_not_declared():
+    params, declared = _vm_spec.with_defaults(dict(PARAMS), {"VIRTER_LIBVIRT_NETWORK": "lab"})
+    assert params["network"] == "lab" and "network" not in declared
+    params, declared = _vm_spec.with_defaults(dict(PARAMS, network="other"), {"VIRTER_LIBVIRT_NETWORK": "lab"})
+    assert params["network"] == "other" and "network" in declared
 
 
 def test_sizes_are_bytes_and_a_bare_number_is_mib():
@@ -30,6 +55,7 @@ def test_disk_defaults():
 
 @pytest.mark.parametrize("override,message", [
     ({"id": 1}, "ids start at 2"),
+    ({"id": 1, "count": 2}, "ids start at 2"),
     ({"id": 0}, "ids start at 2"),
     ({"count": -1}, "count must be 0 or more"),
     ({"memory": "0"}, "larger than 0"),
@@ -77,20 +103,54 @@ def test_member_ports_count_from_the_index_not_the_id():
     assert _vm_spec.member_ports(check(), 10, 0) == (None, None)
 
 
+def _drift(actual, declared, record, console_file=None, vnc_port=None, **override):
+    spec = check(**override)
+    desired = _vm_spec.desired_settings(spec, actual, declared, console_file, vnc_port)
+    return _vm_spec.drift(actual, desired, record, _vm_spec.recreate_record(spec, None, "ssh-rsa A"), declared)
+
+
 def test_drift_splits_applicable_from_recreate():
-    spec = check()
-    record = _vm_spec.recreate_record(spec, None, "sha256:a")
-    actual = {"memory": spec["memory"], "vcpus": 1, "disk_cache": None, "console_file": None,
-              "vnc_port": None, "vnc_listen": None}
-    assert _vm_spec.drift(actual, dict(spec, console_file=None, vnc_listen=None), record, record) == ({}, [])
-    desired = dict(spec, vcpus=2, console_file=None, vnc_listen=None, user="debian")
-    applicable, recreate = _vm_spec.drift(actual, desired, record,
-                                          _vm_spec.recreate_record(desired, None, "sha256:b"))
+    record = _vm_spec.recreate_record(check(), None, "ssh-rsa A")
+    assert _drift(ACTUAL, {"name", "image"}, record) == ({}, [])
+    applicable, recreate = _drift(ACTUAL, {"vcpus", "user", "user_data"}, record, vcpus=2, user="debian",
+                                  user_data={"packages": ["git"]})
     assert applicable == {"vcpus": (1, 2)}
-    assert recreate == ["user", "cloud_init"]
+    assert recreate == ["user", "user_data"]
     # A VM made by virter has no record: nothing is known to need a new VM.
-    assert _vm_spec.drift(actual, desired, None, record)[1] == []
+    assert _drift(ACTUAL, {"user"}, None, user="debian")[1] == []
     assert json.loads(record)["image"] == "debian-12"
+
+
+def test_options_left_out_are_not_compared():
+    """A VM made with 2G, 4 vCPUs, a disk, unsafe cache, a console log, VNC and user_data:
+    a task with only its name finds nothing to change."""
+    made = check(memory="2G", vcpus=4, disks=[{"name": "data", "size": "1G"}], user_data={"a": 1},
+                 user="debian", vnc=True)
+    record = _vm_spec.recreate_record(made, 5, "ssh-rsa A")
+    actual = dict(ACTUAL, memory=2 * 1024 ** 3, vcpus=4, disk_cache="unsafe", console_file="/var/log/vm.log",
+                  vnc_port=6010, vnc_listen="0.0.0.0")
+    assert _drift(actual, {"name", "state"}, record) == ({}, [])
+    # Declared, the same fields are drift.
+    applicable, recreate = _drift(actual, {"memory", "disk_cache", "console_dir", "vnc", "disks", "user_data"},
+                                  record, vnc_port=None)
+    assert applicable == {"memory": (2 * 1024 ** 3, 1024 ** 3), "disk_cache": ("unsafe", None),
+                          "console_file": ("/var/log/vm.log", None), "vnc_port": (6010, None),
+                          "vnc_listen": ("0.0.0.0", None)}
+    assert recreate == ["disks", "user_data"]
+
+
+def test_vnc_listen_alone_keeps_the_port_and_a_new_display_gets_the_default_address():
+    actual = dict(ACTUAL, vnc_port=6010, vnc_listen="127.0.0.1")
+    assert _drift(actual, {"vnc_listen"}, None, vnc_listen="0.0.0.0")[0] == {"vnc_listen": ("127.0.0.1", "0.0.0.0")}
+    assert _drift(ACTUAL, {"vnc"}, None, vnc_port=6010, vnc=True)[0] == {
+        "vnc_port": (None, 6010), "vnc_listen": (None, "127.0.0.1")}
+    # No display and none declared: an address alone adds none.
+    assert _drift(ACTUAL, {"vnc_listen"}, None, vnc_listen="0.0.0.0")[0] == {}
+
+
+def test_record_fields_an_older_record_lacks_are_not_compared():
+    record = json.dumps({"image": "debian-12", "cloud_init": "sha256:old"})
+    assert _drift(ACTUAL, {"user_data", "ssh_public_keys", "image"}, record, user_data={"a": 1})[1] == []
 
 
 def test_memory_is_whole_kib_as_libvirt_keeps_it():
