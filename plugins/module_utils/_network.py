@@ -48,6 +48,7 @@ from ansible_collections.virter.core.plugins.module_utils._network_xml import (
     render_network,
 )
 
+
 def on_hypervisor(conn):
     """Whether this process runs on the connection's hypervisor (a URI without a host)."""
     return not urlparse(conn.getURI()).hostname

@@ -125,8 +125,8 @@ class VmService:
 
     def _describe(self, names):
         self.domains = _vm_inventory.domains(self.conn) if not self.check_mode else self.domains
-        models = _vm_inventory.network_models(
-            self.conn, [self.params["network"]] + [self.domains[vm][1]["network"] for vm in names if vm in self.domains])
+        models = _vm_inventory.network_models(self.conn, [self.domains[vm][1]["network"] for vm in names
+                                                          if vm in self.domains])
         described = []
         for vm in names:
             dom, info = self.domains.get(vm, (None, None))

@@ -290,9 +290,16 @@ EXAMPLES = r'''
     memory: 2G
   register: lab
 
+- name: Pin their host keys
+  ansible.builtin.copy:
+    content: "{{ lab.known_hosts | join('\n') }}\n"
+    dest: /tmp/lab_known_hosts
+    mode: "0600"
+
 - name: Reach them with the pinned host keys
   ansible.builtin.add_host:
     name: "{{ item.name }}"
+    groups: lab
     ansible_host: "{{ item.ip }}"
     ansible_user: "{{ item.user }}"
     ansible_ssh_private_key_file: "{{ item.ssh_private_key_file }}"
@@ -309,7 +316,9 @@ EXAMPLES = r'''
       - name: data
         size: 20G
     user_data:
-      packages: [postgresql]
+      write_files:
+        - path: /etc/motd
+          content: "database host\n"
 
 - name: A VM from a registry image, pulled into the pool the first time
   virter.core.virter_vm:
@@ -319,7 +328,7 @@ EXAMPLES = r'''
     registry_username: lab
     registry_password: "{{ vault_registry_password }}"
 
-- name: Stop it
+- name: Stop db; the options it was made with need not be repeated
   virter.core.virter_vm:
     name: db
     state: stopped
