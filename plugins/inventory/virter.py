@@ -13,8 +13,8 @@ version_added: 0.1.0
 description:
   - Every running VM made by this collection or by LINBIT virter on the given libvirt
     hypervisors becomes a host, reached over SSH at its access-network address with the
-    collection's key pair and C(StrictHostKeyChecking=yes) against the host key pinned in
-    the VM's metadata.
+    collection's key pair and C(StrictHostKeyChecking=yes) against the host keys pinned in
+    the VM's metadata (RSA, and ed25519 for the VMs this collection made).
   - The pinned keys are written to a known_hosts file (O(known_hosts_file)) on every parse,
     cache hits included; C(ansible_ssh_common_args) points at it, and
     C(ansible_host_key_checking) is set, so a configuration that turns host key checking
@@ -186,7 +186,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             names = host_names(wanted, self.get_option("hostname_prefix"))
         except VirterError as exc:
             raise AnsibleError("virter inventory: %s" % exc.msg)
-        lines = [vm["known_hosts_line"] for vms in wanted.values() for vm in vms if vm["known_hosts_line"]]
+        lines = [line for vms in wanted.values() for vm in vms for line in _pinned(vm)]
         _write_private(known_hosts, lines)
         strict = self.get_option("strict")
         for uri, vms in wanted.items():
@@ -217,6 +217,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
                 self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+
+
+def _pinned(vm):
+    """A VM's known_hosts lines; a cache written before ed25519 was pinned has the RSA line only."""
+    return vm.get("known_hosts_lines", [vm["known_hosts_line"]] if vm["known_hosts_line"] else [])
 
 
 def _default_known_hosts(source):

@@ -26,11 +26,12 @@ def meta_data(instance_id, hostname):
     return json.dumps({"instance-id": instance_id, "local-hostname": hostname}, indent=2) + "\n"
 
 
-def user_data(hostname, domain, authorized_keys, host_keys, mounts=(), extra=None):
+def user_data(hostname, domain, authorized_keys, host_keys, mounts=(), extra=None, *, user):
     """The cloud-config: the collection's keys and host keys, hostname and fqdn, virtiofs
     mounts, and the user's `extra` cloud-config deep-merged in (dicts merge, lists
     append): `extra` cannot set the host keys, and can add authorized keys but not drop
-    the collection's."""
+    the collection's. cloud-init gives the top-level keys to root and the default user
+    only, so an entry of `user` (the VM's SSH user) in `extra`'s `users` gets them too."""
     config = {
         "disable_root": False,
         "ssh_authorized_keys": list(authorized_keys),
@@ -43,18 +44,76 @@ def user_data(hostname, domain, authorized_keys, host_keys, mounts=(), extra=Non
         # The virtiofs tag is the mount point in the VM.
         config["mounts"] = [[m["vm"], m["vm"], "virtiofs"] for m in mounts]
     if extra:
-        check_extra(extra)
+        check_extra(extra, user)
         config = merge(config, extra)
+        if "users" in extra:
+            config["users"] = _with_keys(config["users"], user, authorized_keys)
     return "#cloud-config\n" + json.dumps(config, indent=2, sort_keys=True) + "\n"
 
 
-def check_extra(extra):
-    """Refuse a user's cloud-config that would replace what the collection injects."""
+def check_extra(extra, user):
+    """Refuse a user's cloud-config that would replace what the collection injects, or
+    keep the collection's key from logging in as `user` (the VM's SSH user).
+
+    `ssh_deletekeys` and `ssh_genkeytypes` are allowed, as cloud-init's cc_ssh keeps the
+    pinned host keys whatever they say: it deletes the image's host keys before it writes
+    the given `ssh_keys`, and reads `ssh_genkeytypes` only when no `ssh_keys` are given
+    (they always are)."""
+    extra = extra or {}
     for key in _PROTECTED:
-        if key in (extra or {}):
+        if key in extra:
             raise InvalidInput("user_data may not set %r: the collection injects the VM's host keys" % key)
-    if not isinstance((extra or {}).get("ssh_authorized_keys", []), list):
+    if not isinstance(extra.get("ssh_authorized_keys", []), list):
         raise InvalidInput("user_data.ssh_authorized_keys must be a list (it is added to the VM's keys)")
+    if user == "root" and _cloud_true(extra.get("disable_root")):
+        raise InvalidInput("user_data.disable_root would refuse the SSH login as root, the VM's user: leave it "
+                           "out, or set user to an account the VM has")
+    if "users" in extra:
+        _check_users(extra["users"], user)
+
+
+def _check_users(users, user):
+    if not isinstance(users, list):
+        raise InvalidInput("user_data.users must be a list (the collection adds its key to the entry of %s)" % user)
+    names = []
+    for entry in users:
+        if isinstance(entry, dict):
+            if not isinstance(entry.get("ssh_authorized_keys", []), list):
+                raise InvalidInput("user_data.users: ssh_authorized_keys of %s must be a list"
+                                   % entry.get("name", "default"))
+            names.append(entry.get("name", "default"))  # cloud-init's name of an entry without one
+        elif isinstance(entry, str):
+            names.extend(_names(entry))
+        else:
+            raise InvalidInput("user_data.users entries must be names or dicts, not %r" % (entry,))
+    if user != "root" and "default" not in names and user not in names:
+        raise InvalidInput(
+            "user_data.users has neither 'default' nor an entry for %s, the VM's user: cloud-init would give "
+            "the collection's key to root only; add 'default' or {name: %s} to users" % (user, user))
+
+
+def _with_keys(users, user, keys):
+    """`users` with `keys` added to the entry of `user`; a name in a string entry becomes
+    an entry of its own."""
+    result = []
+    for entry in users:
+        for item in _names(entry) if isinstance(entry, str) else [entry]:
+            if item == user:
+                item = {"name": user}
+            if isinstance(item, dict) and item.get("name") == user:
+                item = dict(item, ssh_authorized_keys=list(item.get("ssh_authorized_keys", [])) + list(keys))
+            result.append(item)
+    return result
+
+
+def _names(entry):
+    """The user names of a string entry of `users`: cloud-init splits it at commas."""
+    return [name.strip() for name in entry.split(",") if name.strip()]
+
+
+def _cloud_true(value):
+    """cloud-init's reading of a boolean option (true, "yes", "on", "1"...)."""
+    return str(value).strip().lower() in ("true", "yes", "on", "1")
 
 
 def network_config(nic_dhcp):

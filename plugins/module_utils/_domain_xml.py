@@ -7,8 +7,8 @@
 The shape follows virter's, so either tool manages VMs made by the other: the boot
 overlay and the NoCloud seed are pool volumes, the seed is a SCSI cdrom on virtio-scsi,
 the access NIC comes first, and virter's <metadata> (RSA host key, SSH user) is written
-beside the collection's own (group, image, and a record of what only a new VM can
-change).
+beside the collection's own (group, image, ed25519 host key, and a record of what only a
+new VM can change).
 
 PRIVATE to the collection: no stable API.
 """
@@ -76,7 +76,7 @@ def build(spec):
     _sub(virter, "{%s}hostkey" % VIRTER_NS, spec["host_key"] + "\n")
     _sub(virter, "{%s}ssh-user-name" % VIRTER_NS, spec["user"])
     core = etree.SubElement(metadata, "{%s}vm" % CORE_NS, nsmap={"virter-core": CORE_NS})
-    for key in ("group", "image", "record"):
+    for key in ("group", "image", "record", "host_key_ed25519"):
         if spec.get(key) is not None:
             _sub(core, "{%s}%s" % (CORE_NS, key), spec[key])
 
@@ -218,6 +218,8 @@ def read(xml):
         "group": core.findtext("{%s}group" % CORE_NS) if core is not None else None,
         "image": core.findtext("{%s}image" % CORE_NS) if core is not None else None,
         "record": core.findtext("{%s}record" % CORE_NS) if core is not None else None,
+        # Only the collection pins an ed25519 key: a VM virter made has none.
+        "host_key_ed25519": core.findtext("{%s}host_key_ed25519" % CORE_NS) if core is not None else None,
         "memory": _kib(memory) * 1024 if memory is not None else None,
         "vcpus": int(root.findtext("vcpu") or 0),
         "mac": access.find("mac").get("address") if access is not None and access.find("mac") is not None else None,

@@ -65,16 +65,31 @@ class LayerService:
 
     def _remove(self, rest, first):
         order = list(first) + list(rest)
+        result = self._result(order)  # before the deletion shortens the listing
         if not self.check_mode:
             self.store.delete(order)
-        return self._result(order)
+        return result
 
     def _result(self, removed):
         return {
             "changed": bool(removed),
             "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],
             "removed_images": [kind(vol)[1] for vol in removed if kind(vol)[0] == "tag"],
+            "diff": removal_diff(self.store.volumes(), removed),
         }
+
+
+def removal_diff(volumes, removed):
+    """The `diff` of removing `removed` from a pool holding `volumes` (names): the
+    layers and images present before and after."""
+    gone = set(removed)
+    return {"before": _contents(volumes), "after": _contents(vol for vol in volumes if vol not in gone)}
+
+
+def _contents(volumes):
+    kinds = [kind(vol) for vol in volumes]
+    return {"layers": sorted(name for what, name in kinds if what == "layer"),
+            "images": sorted(name for what, name in kinds if what == "tag")}
 
 
 def _describe(volumes):

@@ -64,7 +64,7 @@ def console_tail(path, lines=20):
 
 
 def wait(vms, mode, timeout, private_key_file=None):
-    """Wait for every VM in `vms` ({name, ip, user, known_hosts_line, console_file}) at
+    """Wait for every VM in `vms` ({name, ip, user, known_hosts_lines, console_file}) at
     once; raise VirterError naming the VMs that were not ready in `timeout` seconds."""
     if mode == "none" or not vms:
         return
@@ -73,7 +73,7 @@ def wait(vms, mode, timeout, private_key_file=None):
     workdir = tempfile.mkdtemp(prefix="virter-wait-")
     known_hosts = os.path.join(workdir, "known_hosts")
     with open(known_hosts, "w") as handle:
-        handle.write("".join(vm["known_hosts_line"] + "\n" for vm in vms))
+        handle.write("".join(line + "\n" for vm in vms for line in vm["known_hosts_lines"]))
     deadline = time.monotonic() + timeout
     failures = {}
 

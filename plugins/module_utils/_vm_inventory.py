@@ -59,6 +59,9 @@ def describe(name, dom, info, models, private_key_file):
         domain_name = model["domain"]
         ip = next((h["ip"] for h in model["hosts"] if h["mac"] == (info["mac"] or "").lower()), None)
     host_key = info["host_key"] or None
+    hosts = [ip, name, "%s.%s" % (name, domain_name) if domain_name else None]
+    # virter pins the RSA key only; the collection's VMs pin ed25519 too.
+    lines = [known_hosts_line(hosts, key) for key in (host_key, info["host_key_ed25519"]) if key]
     return {
         "name": name,
         "id": id_from_mac(info["mac"]) if info["mac"] else None,
@@ -70,8 +73,8 @@ def describe(name, dom, info, models, private_key_file):
         "group": info["group"],
         "user": info["user"] or "root",
         "host_key": host_key,
-        "known_hosts_line": known_hosts_line(
-            [ip, name, "%s.%s" % (name, domain_name) if domain_name else None], host_key) if host_key else None,
+        "known_hosts_line": lines[0] if host_key else None,
+        "known_hosts_lines": lines,
         "ssh_private_key_file": private_key_file,
         "console_file": info["console_file"],
     }

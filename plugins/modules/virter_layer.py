@@ -62,7 +62,9 @@ attributes:
   check_mode:
     support: full
   diff_mode:
-    support: none
+    support: full
+    details:
+      - The diff lists the layers and the images in the pool before and after.
   idempotent:
     support: full
 seealso:
@@ -100,6 +102,19 @@ removed_images:
   type: list
   elements: str
   sample: [debian-12]
+diff:
+  description:
+    - The digests of the layers and the names of the images in the pool, before and
+      after (in check mode, after the removal that would be made).
+  returned: always
+  type: dict
+  sample:
+    before:
+      layers: [sha256:154db5f4935105992007168284695b63bd3708f85a2ad30bc1c4ab6a594dc17b]
+      images: [debian-12]
+    after:
+      layers: []
+      images: []
 '''
 
 from ansible_collections.virter.core.plugins.module_utils._client import new_module, run

@@ -130,6 +130,12 @@ def test_bad_input_fails_and_changes_nothing(pool, http_server, tmp_path):
     assert images()["keep"]["top_layer"] == sha256(good)
 
 
+def assert_same_prediction(check, real):
+    """Check mode's answer is the real run's."""
+    for key in ("changed", "diff", "removed", "removed_images"):
+        assert check[key] == real[key], (key, check, real)
+
+
 def test_shared_base_and_removal_order(pool, tmp_path):
     base = qcow2(tmp_path / "base.qcow2", 0x01)
     base_digest = sha256(base)
@@ -154,8 +160,14 @@ def test_shared_base_and_removal_order(pool, tmp_path):
     assert in_use["failed"] and "in use by image kid2" in in_use["msg"]
     vm_layer = run_task(LAYER, {"pool": POOL, "digest": kids["kid1"], "state": "absent", "force": True})
     assert vm_layer["failed"] and "VM volume vm1" in vm_layer["msg"]
-    forced = run_task(LAYER, {"pool": POOL, "digest": kids["kid2"], "state": "absent", "force": True})
+    forced_args = {"pool": POOL, "digest": kids["kid2"], "state": "absent", "force": True}
+    forced_check = run_task(LAYER, forced_args, check=True, diff=True)
+    forced = run_task(LAYER, forced_args, diff=True)
     assert forced["changed"] and forced["removed"] == [kids["kid2"]] and forced["removed_images"] == ["kid2"]
+    assert forced["diff"] == {
+        "before": {"layers": sorted([base_digest, kids["kid1"], kids["kid2"]]), "images": ["kid2"]},
+        "after": {"layers": sorted([base_digest, kids["kid1"]]), "images": []}}, forced
+    assert_same_prediction(forced_check, forced)
 
     # The VM goes: its layers are unused now, and too young for the default grace.
     pool.pool.storageVolLookupByName("virter:work:vm1").delete(0)
@@ -164,11 +176,16 @@ def test_shared_base_and_removal_order(pool, tmp_path):
     mixed = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s", "digest": base_digest})
     assert mixed["failed"] and "digest applies to state absent only" in mixed["msg"], mixed
     assert set(layers()) == {base_digest, kids["kid1"]}
-    check = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"}, check=True)
-    real = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"})
-    assert check["removed"] == real["removed"] == [kids["kid1"], base_digest]
+    check = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"}, check=True, diff=True)
+    real = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"}, diff=True)
+    assert real["removed"] == [kids["kid1"], base_digest]
+    assert real["diff"] == {"before": {"layers": sorted([base_digest, kids["kid1"]]), "images": []},
+                            "after": {"layers": [], "images": []}}, real
+    assert_same_prediction(check, real)
     assert pool.names() == []
-    assert run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"})["changed"] is False
+    again = run_task(LAYER, {"pool": POOL, "state": "pruned", "grace": "0s"}, diff=True)
+    assert again["changed"] is False and again["diff"]["before"] == again["diff"]["after"], again
+    assert_same_prediction(run_task(LAYER, forced_args, check=True, diff=True), run_task(LAYER, forced_args, diff=True))
 
 
 def test_an_existing_image_needs_no_source(pool, tmp_path):

@@ -80,7 +80,7 @@ def test_two_sources_keep_their_own_known_hosts(tiny_image, tmp_path, monkeypatc
             ssh_args = hostvars[vm["name"]]["ansible_ssh_common_args"]
             known_hosts = Path(ssh_args.split("UserKnownHostsFile=", 1)[1].split()[0])
             assert known_hosts.parent == tmp_path / "cache" / "virter-core"
-            assert vm["known_hosts_line"] and known_hosts.read_text().splitlines() == [vm["known_hosts_line"]]
+            assert len(vm["known_hosts_lines"]) == 2 and known_hosts.read_text().splitlines() == vm["known_hosts_lines"]
             assert known_hosts.stat().st_mode & 0o777 == 0o600
             files.add(known_hosts)
         assert len(files) == 2

@@ -38,6 +38,8 @@ CASES = [
     ({"nics": [{"source": "vtest-no-such-net"}]}, "does not exist"),
     ({"name": "bad/name"}, "invalid VM name"),
     ({"user_data": {"ssh_keys": {}}}, "ssh_keys"),
+    ({"user_data": {"disable_root": True}}, "disable_root would refuse the SSH login as root"),
+    ({"user": "debian", "user_data": {"users": [{"name": "alice"}]}}, "neither 'default' nor an entry for debian"),
     ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
     ({"count": 300}, "free ids"),
 ]

@@ -66,7 +66,7 @@ class Guest:
         instance = str(uuid.uuid4())
         seed = _cloudinit.seed_iso({
             "meta-data": _cloudinit.meta_data(instance, self.name),
-            "user-data": _cloudinit.user_data(self.name, None, [client_pub], host_keys),
+            "user-data": _cloudinit.user_data(self.name, None, [client_pub], host_keys, user="root"),
         })
         upload_volume(pool, self.volumes[1], seed)
         info = subprocess.run(

@@ -9,7 +9,7 @@ from ansible.template import Templar
 
 from ansible.plugins.loader import inventory_loader
 
-from ansible_collections.virter.core.plugins.inventory.virter import _write_private
+from ansible_collections.virter.core.plugins.inventory.virter import _pinned, _write_private
 from ansible_collections.virter.core.plugins.module_utils import _domain_xml
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
@@ -23,7 +23,7 @@ def conn():
     conn = libvirt.open(URI)
     net = conn.networkLookupByName("default")
 
-    def vm(name, vm_id, running=True, group=None):
+    def vm(name, vm_id, running=True, group=None, ed25519=None):
         mac = "52:54:00:00:00:%02x" % vm_id
         net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
                    "<host mac='%s' ip='192.168.122.%d'/>" % (mac, vm_id),
@@ -32,13 +32,13 @@ def conn():
             "name": name, "uuid": None, "virt_type": "test", "arch": "amd64", "memory": 1024 ** 2 * 64,
             "vcpus": 1, "user": "root", "host_key": "ssh-rsa AAAA%s" % name, "group": group, "image": "debian-12",
             "pool": "default-pool", "boot_volume": "virter:work:" + name, "seed_volume": "virter:work:%s-cidata" % name,
-            "mac": mac, "network": "default",
+            "mac": mac, "network": "default", "host_key_ed25519": ed25519,
         }))
         if running:
             dom.create()
 
-    vm("web-5", 5, group="web")
-    vm("web-6", 6, group="web")
+    vm("web-5", 5, group="web", ed25519="ssh-ed25519 BBBBweb-5")
+    vm("web-6", 6, group="web")  # as virter makes them: the RSA key only
     vm("db", 7, running=False)
     yield conn
     conn.close()
@@ -70,7 +70,8 @@ def test_running_vms_become_hosts_with_pinned_keys(conn, tmp_path):
     assert web5["ansible_host_key_checking"] is True
     assert "UserKnownHostsFile=%s" % (tmp_path / "kh") in web5["ansible_ssh_common_args"]
     lines = (tmp_path / "kh").read_text().splitlines()
-    assert "192.168.122.5,web-5 ssh-rsa AAAAweb-5" in lines
+    assert sorted(lines) == ["192.168.122.5,web-5 ssh-ed25519 BBBBweb-5", "192.168.122.5,web-5 ssh-rsa AAAAweb-5",
+                             "192.168.122.6,web-6 ssh-rsa AAAAweb-6"]
     assert oct((tmp_path / "kh").stat().st_mode & 0o777) == "0o600"
 
 
@@ -96,10 +97,17 @@ def test_default_known_hosts_file_is_one_per_source(conn, tmp_path, monkeypatch)
     web6 = run_plugin(tmp_path, "web6.virter.yml", known_hosts_file=None, filters={"name": "web-6"})
     kh5, kh6 = Path(known_hosts_of(web5, "web-5")), Path(known_hosts_of(web6, "web-6"))
     assert kh5 != kh6 and kh5.parent == kh6.parent == tmp_path / "cache" / "virter-core"
-    assert kh5.read_text() == "192.168.122.5,web-5 ssh-rsa AAAAweb-5\n"
+    assert kh5.read_text() == "192.168.122.5,web-5 ssh-rsa AAAAweb-5\n192.168.122.5,web-5 ssh-ed25519 BBBBweb-5\n"
     assert kh6.read_text() == "192.168.122.6,web-6 ssh-rsa AAAAweb-6\n"
     # The name follows the source's path, not its content.
     assert known_hosts_of(run_plugin(tmp_path, "web5.virter.yml", known_hosts_file=None), "web-6") == str(kh5)
+
+
+def test_a_cache_from_before_ed25519_still_pins_the_rsa_key():
+    assert _pinned({"known_hosts_line": "192.168.122.5,a ssh-rsa AAAA"}) == ["192.168.122.5,a ssh-rsa AAAA"]
+    assert _pinned({"known_hosts_line": None}) == []
+    assert _pinned({"known_hosts_line": "x ssh-rsa A", "known_hosts_lines": ["x ssh-rsa A", "x ssh-ed25519 B"]}) == [
+        "x ssh-rsa A", "x ssh-ed25519 B"]
 
 
 def test_write_private_replaces_the_file_and_leaves_no_temporary(tmp_path):

@@ -6,7 +6,7 @@ from ansible_collections.virter.core.plugins.module_utils import _domain_xml
 
 SPEC = {
     "name": "vm1", "uuid": "6f1f7f2c-1d5e-4c1b-9a43-0d1f5a3c2b10", "virt_type": "qemu", "arch": "amd64",
-    "memory": 1024 ** 3, "vcpus": 2, "user": "root", "host_key": "ssh-rsa AAAA",
+    "memory": 1024 ** 3, "vcpus": 2, "user": "root", "host_key": "ssh-rsa AAAA", "host_key_ed25519": "ssh-ed25519 BBBB",
     "group": "lab", "image": "debian-12", "record": "{\"image\": \"debian-12\"}",
     "pool": "default", "boot_volume": "virter:work:vm1", "seed_volume": "virter:work:vm1-cidata",
     "disk_cache": "unsafe", "mac": "52:54:00:00:00:05", "network": "default",
@@ -75,17 +75,28 @@ def test_optional_devices():
 def test_read_round_trips_what_build_wrote():
     spec = dict(SPEC, console_file="/var/log/vm1.log", vnc_port=6005, vnc_listen="127.0.0.1")
     seen = _domain_xml.read(_domain_xml.build(spec))
-    for key in ("name", "uuid", "user", "group", "image", "record", "memory", "vcpus", "mac", "network",
-                "disk_cache", "console_file", "vnc_port", "vnc_listen"):
+    for key in ("name", "uuid", "user", "group", "image", "record", "host_key_ed25519", "memory", "vcpus", "mac",
+                "network", "disk_cache", "console_file", "vnc_port", "vnc_listen"):
         assert seen[key] == spec[key], key
     assert seen["host_key"] == "ssh-rsa AAAA"
     assert seen["virter"] is True
     assert seen["volumes"] == [("default", "virter:work:vm1"), ("default", "virter:work:vm1-cidata")]
 
 
+def test_the_ed25519_host_key_is_the_collections_own_metadata():
+    """virter's metadata keeps the RSA key only; a VM virter made has no ed25519 key."""
+    xml = parse(SPEC)
+    virter = xml.find("metadata/{%s}meta" % _domain_xml.VIRTER_NS)
+    core = xml.find("metadata/{%s}vm" % _domain_xml.CORE_NS)
+    assert "ssh-ed25519" not in etree.tostring(virter).decode()
+    assert core.findtext("{%s}host_key_ed25519" % _domain_xml.CORE_NS) == "ssh-ed25519 BBBB"
+    assert _domain_xml.read(_domain_xml.build(dict(SPEC, host_key_ed25519=None)))["host_key_ed25519"] is None
+
+
 def test_read_domain_without_metadata():
     seen = _domain_xml.read("<domain type='kvm'><name>other</name><memory unit='MiB'>512</memory><vcpu>1</vcpu></domain>")
     assert seen["virter"] is False and seen["user"] is None and seen["group"] is None
+    assert seen["host_key_ed25519"] is None
     assert seen["memory"] == 512 * 1024 ** 2
 
 
@@ -97,6 +108,7 @@ def test_libvirt_accepts_the_xml_and_keeps_both_metadata_blocks():
         seen = _domain_xml.read(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         assert (seen["user"], seen["host_key"], seen["group"], seen["image"]) == ("root", "ssh-rsa AAAA", "lab", "debian-12")
         assert dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, _domain_xml.VIRTER_NS).count("ssh-rsa AAAA") == 1
+        assert seen["host_key_ed25519"] == "ssh-ed25519 BBBB"
     finally:
         conn.close()
 

@@ -1,0 +1,60 @@
+"""virter_layer's service: its diff, and check mode against the real run, on libvirt's
+in-process test driver."""
+import libvirt
+import pytest
+
+from ansible_collections.virter.core.plugins.module_utils._layers import LayerService, removal_diff
+from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+
+A, B, C = ("sha256:" + ch * 64 for ch in "abc")
+POOL = "default-pool"
+
+
+def test_removal_diff_lists_layers_and_images_before_and_after():
+    volumes = ["virter:layer:" + A, "virter:layer:" + B, "virter:tag:base", "virter:work:vm1", "other.qcow2"]
+    diff = removal_diff(volumes, ["virter:tag:base", "virter:layer:" + B])
+    assert diff == {"before": {"layers": [A, B], "images": ["base"]}, "after": {"layers": [A], "images": []}}
+    assert removal_diff(volumes, [])["before"] == removal_diff(volumes, [])["after"]
+
+
+@pytest.fixture
+def pool():
+    """Layer A, B on A (image kid), C on A (no image): a fresh set for every test."""
+    conn = libvirt.open("test:///default")
+    storage = conn.storagePoolLookupByName(POOL)
+    made = []
+
+    def volume(name, backing=None):
+        made.append(storage.createXML(volume_xml(name, 1024, backing_digest=backing), 0).name())
+
+    volume("virter:layer:" + A)
+    volume("virter:layer:" + B, A)
+    volume("virter:layer:" + C, A)
+    volume("virter:tag:kid", B)
+    yield conn
+    for name in reversed(made):
+        try:
+            storage.storageVolLookupByName(name).delete(0)
+        except libvirt.libvirtError:
+            pass  # removed by the test
+    conn.close()
+
+
+def volumes(conn):
+    return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))
+
+
+@pytest.mark.parametrize("run, removed", [
+    (lambda service: service.absent(B, force=True), ["virter:tag:kid", "virter:layer:" + B]),
+    (lambda service: service.absent("sha256:" + "d" * 64), []),
+    (lambda service: service.pruned(0), ["virter:layer:" + C]),
+])
+def test_check_mode_returns_what_the_real_run_does(pool, run, removed):
+    before = volumes(pool)
+    check = run(LayerService(pool, POOL, check_mode=True))
+    assert volumes(pool) == before
+    real = run(LayerService(pool, POOL))
+    assert check == real
+    assert real["changed"] is bool(removed)
+    assert real["diff"] == removal_diff(before, removed)
+    assert volumes(pool) == sorted(set(before) - set(removed))
