@@ -114,7 +114,7 @@ class VmService:
             "changed": self.changed,
             "reboot_needed": self.reboot_needed,
             "vms": vms,
-            "known_hosts": [vm["known_hosts_line"] for vm in vms if vm.get("known_hosts_line")],
+            "known_hosts": [line for vm in vms for line in vm["known_hosts_lines"]],
             "diff": {"before": {"vms": before}, "after": {"vms": after}},
         }
 
@@ -139,7 +139,7 @@ class VmService:
     def _unknown(self, name=None):
         return {"name": name, "id": None, "mac": None, "ip": None, "network": self.params["network"],
                 "state": self.params["state"], "image": self.spec["image"], "group": self._group(),
-                "user": self.spec["user"], "host_key": None, "known_hosts_line": None,
+                "user": self.spec["user"], "host_key": None, "known_hosts_line": None, "known_hosts_lines": [],
                 "ssh_private_key_file": self.key_file, "console_file": None}
 
     def _group(self):
@@ -359,7 +359,7 @@ class VmService:
         files = {
             "meta-data": _cloudinit.meta_data(instance, vm),
             "user-data": _cloudinit.user_data(vm, model["domain"], authorized, host_keys, self.spec["mounts"],
-                                              self.params.get("user_data")),
+                                              self.params.get("user_data"), user=self.spec["user"]),
         }
         if network_config:
             files["network-config"] = network_config
@@ -374,6 +374,7 @@ class VmService:
         record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, authorized[0])
         xml = _domain_xml.build(dict(
             self.spec, name=vm, uuid=instance, virt_type=self._virt_type(), host_key=host_keys["rsa_public"],
+            host_key_ed25519=host_keys["ed25519_public"],
             group=self._group(), image=image, record=record, pool=self.params["pool"], boot_volume=boot,
             seed_volume=seed, disks=disks, mac=mac, network=self.params["network"],
             console_file=self._console_file(vm), vnc_port=vnc_port, gdb_port=gdb_port))

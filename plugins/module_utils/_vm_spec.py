@@ -79,7 +79,7 @@ def check(params):
         raise InvalidInput("memory must be at least 1 KiB")
     if params["vcpus"] < 1:
         raise InvalidInput("vcpus must be at least 1")
-    check_extra(params.get("user_data"))
+    check_extra(params.get("user_data"), params["user"])
     spec = {
         "image": params.get("image"),
         "memory": memory,

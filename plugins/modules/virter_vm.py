@@ -197,6 +197,11 @@ options:
     description:
       - Extra cloud-config, deep-merged into the generated user-data (dicts merge, lists
         append). The injected host keys cannot be set and the collection's key cannot be removed.
+      - Refused when it would lock the collection's key out, C(disable_root) while O(user) is
+        V(root), or a C(users) list with neither V(default) nor an entry for O(user). An entry
+        for O(user) in C(users) gets the collection's authorized keys. C(ssh_keys) cannot be
+        set; C(ssh_deletekeys) and C(ssh_genkeytypes) can, since they leave the pinned host
+        keys alone.
     type: dict
   ssh_private_key_file:
     description:
@@ -377,8 +382,14 @@ vms:
       description: The VM's RSA host public key (pinned).
       type: str
     known_hosts_line:
-      description: A known_hosts line for the VM (IP, name, name.domain).
+      description: The VM's RSA known_hosts line (IP, name, name.domain), the key virter pins; RV(vms[].known_hosts_lines) has every pinned key.
       type: str
+    known_hosts_lines:
+      description:
+        - The VM's known_hosts lines (IP, name, name.domain), one per pinned host key, RSA
+          first, then ed25519. A VM virter made pins RSA only and has one line.
+      type: list
+      elements: str
     ssh_private_key_file:
       description: The private key that logs in.
       type: str
@@ -397,10 +408,13 @@ vms:
       user: root
       host_key: ssh-rsa AAAAB3NzaC1yc2E...
       known_hosts_line: 192.168.122.2,lab-2 ssh-rsa AAAAB3NzaC1yc2E...
+      known_hosts_lines:
+        - 192.168.122.2,lab-2 ssh-rsa AAAAB3NzaC1yc2E...
+        - 192.168.122.2,lab-2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5...
       ssh_private_key_file: /root/.config/virter/id_rsa
       console_file: null
 known_hosts:
-  description: The known_hosts lines of all VMs of the task.
+  description: The known_hosts lines of all VMs of the task (every line of each VM's RV(vms[].known_hosts_lines)).
   returned: always
   type: list
   elements: str

@@ -69,7 +69,7 @@ def test_lab_role(lab_image, tmp_path, libvirt_conn):
         assert all(counts["changed"] == 0 for counts in recap(again.stdout).values()), again.stdout
         assert known_hosts.stat().st_mode & 0o777 == 0o600
         lines = sorted(known_hosts.read_text().splitlines())
-        assert len(lines) == 2
+        assert len(lines) == 4  # two VMs, RSA and ed25519 each
 
         hostvars = through_inventory_plugin(tmp_path, lines)
         pinned_keys_are_checked(tmp_path, hostvars)
