@@ -58,9 +58,9 @@ class ImageService:
         if fetch and request.source == "registry":
             after = self._pull(request, before, params)
         elif fetch and self.check_mode:
-            # A new image's layers are known only once fetched; a re-fetch changes the
-            # image only if its top layer is new (a commit always makes a new one).
-            predicted = request.checksum if before is None else request.predicted_top()
+            # The top layer is known without fetching for a file or a checksum; a re-fetch
+            # changes the image only if its top layer is new (a commit always makes a new one).
+            predicted = request.predicted_top()
             if before is None or predicted != before["top_layer"]:
                 after = {"name": request.name, "top_layer": predicted, "layers": None,
                          "virtual_size": None, "created": None}

@@ -181,6 +181,8 @@ attributes:
     details:
       - With O(force) and O(source=url) but no O(checksum), check mode cannot know
         whether the download differs and reports a change.
+      - A new image's top layer in the diff is known in check mode for O(source=file) (the
+        file is read) and with O(checksum); otherwise, and for O(source=vm), it is V(null).
       - O(source=registry) and O(push) read the registry's manifest and config in check
         mode, so their predictions are exact; the digest of a manifest that is not yet
         pushed is V(null).
