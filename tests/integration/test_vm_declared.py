@@ -3,6 +3,7 @@ compared with an existing VM nor changed on it. VMs here are made from the tiny 
 (QEMU runs, nothing boots) on a network of their own, vtest-declnet."""
 import libvirt
 import pytest
+from lxml import etree
 
 from helpers.ansible_run import changed_flags, four_step, run_task
 from helpers.state import libvirt_state, only
@@ -113,3 +114,27 @@ def test_an_ip_held_under_a_foreign_mac_fails_before_anything_is_removed(tiny_im
                        foreign, flags)
         except libvirt.libvirtError:
             pass
+
+
+def test_a_vm_virter_made_by_name(tiny_image, decl_network, libvirt_conn):
+    """A VM with virter's metadata only (no record of the collection's): started and
+    removed by name, its definition untouched."""
+    name = "vtest-declvirter"
+    made = run_task(VM, {"name": name, "image": tiny_image, "network": NET, "memory": "384M", "virt_type": "qemu",
+                         "state": "stopped"})
+    try:
+        assert made["changed"], made
+        root = etree.fromstring(inactive_xml(libvirt_conn, name))
+        metadata = root.find("metadata")
+        metadata.remove(metadata.find("{https://virter-core/vm/1}vm"))
+        libvirt_conn.defineXML(etree.tostring(root, encoding="unicode"))
+        definition = inactive_xml(libvirt_conn, name)
+        started = four_step(VM, {"name": name, "wait_for": "none"})
+        assert changed_flags(started) == [True, True, False, False], started
+        assert started[1]["vms"][0]["image"] is None and started[1]["vms"][0]["ip"] == made["vms"][0]["ip"]
+        assert inactive_xml(libvirt_conn, name) == definition
+        removed = four_step(VM, {"name": name, "state": "absent"})
+        assert changed_flags(removed) == [True, True, False, False], removed
+        assert only(libvirt_state(libvirt_conn, network=NET), name) == {"domains": [], "volumes": [], "hosts": []}
+    finally:
+        run_task(VM, {"name": name, "state": "absent"})
