@@ -15,7 +15,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 .PHONY: deps collection unit sanity lint integration test demo demo-down \
-        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule bench-peers
+        sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule bench-peers \
+        fleet-test
 
 deps:
 	tools/install-deps
@@ -61,6 +62,7 @@ test:
 	$(MAKE) lint
 	$(MAKE) integration
 	$(MAKE) sandbox-lifecycle
+	$(MAKE) fleet-test
 
 # Software emulation by default: KVM is not usable on every host that offers /dev/kvm.
 VIRT_TYPE ?= qemu
@@ -83,3 +85,7 @@ bench-peers:
 
 sandbox-lifecycle: deps
 	pytest -q tests/sandbox
+
+# Two simulated hypervisors (tools/fleet): up, reached from the controller namespace, down.
+fleet-test: deps
+	pytest -q tests/fleet
