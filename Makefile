@@ -86,6 +86,7 @@ bench-peers:
 sandbox-lifecycle: deps
 	pytest -q tests/sandbox
 
-# Two simulated hypervisors (tools/fleet): up, reached from the controller namespace, down.
-fleet-test: deps
-	pytest -q tests/fleet
+# Two simulated hypervisors (tools/fleet): up, reached from the controller namespace, a lab
+# placed over both, down.
+fleet-test: collection image
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet

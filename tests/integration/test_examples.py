@@ -106,7 +106,7 @@ def test_as_written(module, tmp_path):
 
 def test_virter_image(tmp_path, guest_image_file, served_guest_image, registry, auth_registry):
     digest = "sha256:" + hashlib.sha256(guest_image_file.read_bytes()).hexdigest()
-    pull_ref = "%s/lab/debian:12" % registry["address"]
+    pull_ref = "%s/examples/debian:12" % registry["address"]  # a repository no other test pushes to
     commit = "Commit a provisioned VM to a new image (the VM is shut down and removed)"
     pull = "Pull an image from a registry (stored as lab--debian-12)"
     tasks = example_tasks("virter_image", replace={
