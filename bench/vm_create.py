@@ -21,7 +21,7 @@ task and as separate tasks, side by side in one run with:
 
 Measured: "wall" is the whole command (ansible-playbook included); "tool" is the time
 from the first creating task's start to the last one's result, taken by a small callback
-plugin in this file (ansible-core has no profile_tasks), i.e. without ansible-playbook's
+plugin (bench/_timing.py; ansible-core has no profile_tasks), i.e. without ansible-playbook's
 own start-up; for commands it is the command's wall time, for the floor the in-process
 time. Afterwards every domain is checked to be running. Bytes per VM: "VM files" are the
 allocated blocks of each VM's own files (its disks and cdrom, not the shared backing
@@ -55,6 +55,8 @@ from pathlib import Path
 import libvirt
 import pycdlib
 
+from _timing import callback_env, task_span
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
 URI = "qemu:///system"
@@ -71,35 +73,6 @@ TIMEOUT = 900
 # sees it, so they are timed to "running" only and could not reach SSH.
 SATA_SEED = {"kcli", "virt-install", "c.l virt_install"}
 
-CALLBACK = '''
-import json, os, time
-from ansible.plugins.callback import CallbackBase
-
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "vbench_timer"
-    CALLBACK_NEEDS_ENABLED = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.tasks = []
-
-    def v2_playbook_on_task_start(self, task, is_conditional):
-        self.tasks.append({"name": task.get_name(), "start": time.time(), "end": None})
-
-    def _done(self, result, **kwargs):
-        self.tasks[-1]["end"] = time.time()
-
-    v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = _done
-    v2_runner_on_unreachable = _done
-
-    def v2_playbook_on_stats(self, stats):
-        with open(os.environ["VBENCH_TIMES"], "w") as handle:
-            json.dump(self.tasks, handle)
-'''
-
-
 def quiet_errors():
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
@@ -112,8 +85,6 @@ class Bench:
         self.key = self.work / "id_ed25519"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
         self.pubkey = (self.work / "id_ed25519.pub").read_text().strip()
-        (self.work / "callbacks").mkdir()
-        (self.work / "callbacks" / "vbench_timer.py").write_text(CALLBACK)
         self.peer_bin = Path(args.peer_venv) / "bin"
         self.collections = self._collections()
 
@@ -166,9 +137,8 @@ class Bench:
         path.write_text(json.dumps(play))
         times = self.work / "times.json"
         times.unlink(missing_ok=True)
-        env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=str(self.work / "callbacks"),
-                   ANSIBLE_CALLBACKS_ENABLED="vbench_timer", VBENCH_TIMES=str(times),
-                   ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_NOCOLOR="1")
+        env = dict(os.environ, **callback_env(self.work, times), ANSIBLE_HOST_KEY_CHECKING="false",
+                   ANSIBLE_NOCOLOR="1")
         if ours:
             env.update(ANSIBLE_COLLECTIONS_PATH=str(self.collections), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
             binary, python = VENV / "ansible-playbook", VENV / "python"
@@ -490,11 +460,6 @@ def self_write_bytes():
         if line.startswith("write_bytes:"):
             return int(line.split()[1])
     return 0
-
-
-def task_span(times):
-    """Seconds from the first task's start to the last task's result."""
-    return max(t["end"] for t in times) - min(t["start"] for t in times)
 
 
 def label_tag(label):
