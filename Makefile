@@ -89,4 +89,5 @@ sandbox-lifecycle: deps
 # Two simulated hypervisors (tools/fleet): up, reached from the controller namespace, a lab
 # placed over both, down.
 fleet-test: collection image
-	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet/test_fleet_lifecycle.py
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet --deselect tests/fleet/test_fleet_lifecycle.py

@@ -19,7 +19,11 @@ description:
     cache hits included; C(ansible_ssh_common_args) points at it, and
     C(ansible_host_key_checking) is set, so a configuration that turns host key checking
     off does not cancel the pinning.
-  - For C(qemu+ssh://) URIs the VMs are reached with C(ProxyJump) through the hypervisor.
+  - For a hypervisor reached over SSH (C(qemu+ssh://), C(qemu+libssh://), C(qemu+libssh2://)) the
+    VMs are reached through it, with a C(ProxyCommand) made as libvirt reaches the hypervisor (the
+    URI's user, port, C(keyfile), C(command) and C(known_hosts)), so the hypervisor's host key
+    is checked as libvirt checks it (libvirt's C(no_verify) is not followed), and the VM's own
+    key is checked under the VM's name (C(HostKeyAlias)).
   - The inventory file name must end in C(.virter.yml) or C(.virter.yaml).
 author:
   - virter.core contributors (@virter-core)
@@ -196,7 +200,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 hostvars = {
                     "ansible_user": vm["user"],
                     "ansible_ssh_private_key_file": vm["ssh_private_key_file"],
-                    "ansible_ssh_common_args": ssh_args_for(uri, known_hosts),
+                    "ansible_ssh_common_args": ssh_args_for(uri, known_hosts, vm["name"]),
                     # A host_key_checking=False config would otherwise cancel the pinning.
                     "ansible_host_key_checking": True,
                     "virter_name": vm["name"],

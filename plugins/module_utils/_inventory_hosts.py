@@ -13,6 +13,7 @@ __metaclass__ = type
 from urllib.parse import urlparse
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._ssh_jump import SSH_TRANSPORTS, is_remote, proxy_option
 
 
 def hypervisor_of(uri):
@@ -43,15 +44,11 @@ def host_names(vms_by_uri, prefix=None):
     return dict((key, name) for name, key in owners.items())
 
 
-def ssh_args_for(uri, known_hosts_file):
-    """ansible_ssh_common_args: the pinned host keys, and a jump through a remote hypervisor."""
+def ssh_args_for(uri, known_hosts_file, vm_name):
+    """ansible_ssh_common_args: the pinned host keys, and for a hypervisor reached over SSH
+    a jump through it, the VM's key checked under its name (two hypervisors may use one
+    subnet)."""
     args = "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o GlobalKnownHostsFile=/dev/null" % known_hosts_file
-    parsed = urlparse(uri)
-    if parsed.hostname and parsed.scheme.endswith("+ssh"):
-        jump = parsed.hostname
-        if parsed.username:
-            jump = "%s@%s" % (parsed.username, jump)
-        if parsed.port:
-            jump = "%s:%d" % (jump, parsed.port)
-        args += " -o ProxyJump=%s" % jump
+    if is_remote(uri) and urlparse(uri).scheme.partition("+")[2] in SSH_TRANSPORTS:
+        args += " -o HostKeyAlias=%s %s" % (vm_name, proxy_option(uri))
     return args

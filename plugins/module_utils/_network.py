@@ -15,11 +15,6 @@ import shutil
 import subprocess
 
 try:
-    from urllib.parse import urlparse
-except ImportError:  # Python 2 is not supported; this keeps the import sanity test quiet
-    from urlparse import urlparse
-
-try:
     import libvirt
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
@@ -47,11 +42,12 @@ from ansible_collections.virter.core.plugins.module_utils._network_xml import (
     range_xml,
     render_network,
 )
+from ansible_collections.virter.core.plugins.module_utils._ssh_jump import is_remote
 
 
 def on_hypervisor(conn):
     """Whether this process runs on the connection's hypervisor (a URI without a host)."""
-    return not urlparse(conn.getURI()).hostname
+    return not is_remote(conn.getURI())
 
 
 def lookup(conn, name):

@@ -112,6 +112,11 @@ class Store:
                 return None
             raise LibvirtError("look up volume %s" % name, exc)
 
+    def describe(self, name):
+        """The VolumeInfo of volume `name`, None when there is no such volume."""
+        vol = self.lookup(name)
+        return None if vol is None else self._info(vol)
+
     def create(self, name, capacity=0, fmt="qcow2", backing_digest=None):
         """Create a volume and add it to the listing; returns the libvirt volume."""
         xml = volume_xml(name, capacity, fmt, backing_digest)

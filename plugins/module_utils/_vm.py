@@ -13,10 +13,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import contextlib
-import fcntl
 import os
-import tempfile
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +23,7 @@ try:
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys, _ready
+from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _hypervisor_lock, _keys, _ready
 from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_spec
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
@@ -199,9 +196,11 @@ class VmService:
 
     def _claim_and_build(self, create, model, build, claims, host_keys):
         if self.params["static_dhcp"]:
-            # Claim and define one after another under a lock of this hypervisor: the
-            # defined domain is what marks a pre-made entry as taken.
-            with _host_lock(model["name"]):
+            # Claim and define under a lock held in the hypervisor's libvirt (whatever
+            # machine the module runs on): the defined domain is what marks a pre-made
+            # entry as taken.
+            lock = _hypervisor_lock.static_dhcp_lock(model["name"])
+            with _hypervisor_lock.held(self.conn, self.params["pool"], lock):
                 claims.extend(self._claim_static(vm, vm_id, model) for vm, vm_id in create)
                 return self._parallel(build, list(zip(claims, host_keys)), "create VM")
         leftovers = self._leftover_ids(model, create)
@@ -334,7 +333,7 @@ class VmService:
         return vm, vm_id, mac, ip
 
     def _claim_static(self, vm, vm_id, model):
-        """A pre-made host entry whose MAC no domain uses (caller holds the host lock)."""
+        """A pre-made host entry whose MAC no domain uses (caller holds the network's lock)."""
         iface = parse_cidr(model["cidr"])
         used = set(info["mac"] for _dom, info in _vm_inventory.domains(self.conn).values())
         used |= set(mac_for_id(c) for c in self._static_claimed)
@@ -540,15 +539,3 @@ def _network_has_dhcp(conn, nic):
 
 def _make_console_dir(path):
     os.makedirs(path, 0o700, exist_ok=True)  # several VMs of a task may make it at once
-
-
-@contextlib.contextmanager
-def _host_lock(network):
-    """A lock file per network on this hypervisor, for static_dhcp claims."""
-    path = os.path.join(tempfile.gettempdir(), "virter-core-static-dhcp-%s.lock" % network)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

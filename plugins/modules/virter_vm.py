@@ -90,6 +90,9 @@ options:
       - Labs that create many VMs gain from it, because libvirt applies each added host entry by
         reloading the network's firewall rules, one entry at a time (about 0.5 s per VM
         on Debian 12).
+      - Claims are serialised on the hypervisor, by a lock volume C(virter-core-lock:static-dhcp:<network>)
+        in O(pool) held while the VMs are claimed and defined, so runs from several controllers do not
+        take the same entry.
       - If not set, the environment variable E(VIRTER_LIBVIRT_STATIC_DHCP) is used.
     type: bool
     default: false

@@ -4,17 +4,9 @@ the hosts of the inventory group virter_hypervisors, the VMs are placed by the l
 rule and provisioned from the controller through their hypervisor, with strict host key
 checking on both hops."""
 import json
-import os
-import re
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-import pytest
-
-FLEET = str(Path(__file__).resolve().parents[2] / "tools" / "fleet")
-INVENTORY = Path("/run/virter-fleet/inventory.yml")
+from fleet_helpers import changed, fleet_exec, inventories, leftovers
 
 IMAGE = "vtest-fleet"
 LAB = [
@@ -22,28 +14,6 @@ LAB = [
     {"name": "fl-db", "image": IMAGE, "memory": "512M"},
     {"name": "fl-cache", "image": IMAGE, "memory": "512M"},
 ]
-
-
-def fleet_exec(host, cmd, timeout=1800):
-    """CMD inside the fleet's `host` (hv1, hv2 or controller)."""
-    return subprocess.run([FLEET, "exec", host, *cmd], capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
-@pytest.fixture(scope="module")
-def fleet():
-    up = subprocess.run([FLEET, "up", "2"], capture_output=True, text=True, timeout=300, check=False)
-    assert up.returncode == 0, up.stderr
-    yield INVENTORY
-    subprocess.run([FLEET, "down"], capture_output=True, text=True, timeout=300, check=False)
-
-
-@pytest.fixture(scope="module")
-def guest_image_file():
-    path = os.environ.get("VIRTER_TEST_IMAGE")
-    if not path or not Path(path).is_file():
-        pytest.fail("VIRTER_TEST_IMAGE must name the guest image (make fleet-test sets it)")
-    return path
 
 
 def playbook(path):
@@ -85,16 +55,6 @@ def playbook(path):
     return path
 
 
-def inventories(tmp_path, inventory):
-    """The fleet's inventory, and the modules' Python on its hosts: they share this
-    machine's files, and the venv's Python has the modules' libraries."""
-    python = tmp_path / "python.yml"
-    python.write_text(json.dumps({"virter_hypervisors": {"hosts": {
-        "hv1": {"ansible_python_interpreter": sys.executable},
-        "hv2": {"ansible_python_interpreter": sys.executable}}}}))
-    return ["-i", str(inventory), "-i", str(python)]
-
-
 def run(tmp_path, inventory, state="present", check=False):
     """The playbook from the controller namespace; its stdout."""
     book = playbook(tmp_path / "lab.yml")
@@ -106,19 +66,8 @@ def run(tmp_path, inventory, state="present", check=False):
     return proc.stdout
 
 
-def changed(stdout):
-    return sum(int(n) for n in re.findall(r"changed=(\d+)", stdout))
-
-
 def domains(host):
-    out = fleet_exec(host, ["virsh", "-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
-    return sorted(line for line in out.split() if line.startswith("fl-"))
-
-
-def leftovers(host):
-    vols = fleet_exec(host, ["virsh", "-q", "-c", "qemu:///system", "vol-list", "default"]).stdout
-    net = fleet_exec(host, ["virsh", "-q", "-c", "qemu:///system", "net-dumpxml", "default"]).stdout
-    return domains(host), [v for v in vols.split() if v.startswith("virter:work:")], re.findall(r"<host [^>]*>", net)
+    return leftovers(host, "fl-")[0]
 
 
 def test_a_lab_over_two_hypervisors(fleet, guest_image_file, tmp_path):
@@ -136,4 +85,4 @@ def test_a_lab_over_two_hypervisors(fleet, guest_image_file, tmp_path):
     finally:
         run(tmp_path, fleet, state="absent")
     for host in ("hv1", "hv2"):
-        assert leftovers(host) == ([], [], []), host
+        assert leftovers(host, "fl-") == ([], [], []), host

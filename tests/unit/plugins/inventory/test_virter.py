@@ -1,7 +1,9 @@
 """The inventory plugin over libvirt's in-process test driver."""
+import shlex
 from pathlib import Path
 
 import libvirt
+
 import pytest
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
@@ -156,5 +158,9 @@ def test_clashing_host_names_fail_the_parse(conn, tmp_path):
 
 
 def test_ssh_args_jump_through_remote_hypervisors():
-    assert "ProxyJump" not in ssh_args_for("qemu:///system", "/kh")
-    assert ssh_args_for("qemu+ssh://root@hv1:2222/system", "/kh").endswith("-o ProxyJump=root@hv1:2222")
+    assert "Proxy" not in ssh_args_for("qemu:///system", "/kh", "web")
+    args = shlex.split(ssh_args_for("qemu+ssh://root@hv1:2222/system?keyfile=/k", "/kh", "web"))
+    assert args[-4:] == ["-o", "HostKeyAlias=web", "-o",
+                         "ProxyCommand=ssh -o BatchMode=yes -p 2222 -l root -i /k -W %h:%p hv1"]
+    # A transport without SSH has no hypervisor to jump through: the VMs are reached directly.
+    assert "Proxy" not in ssh_args_for("qemu+tls://hv1/system", "/kh", "web")

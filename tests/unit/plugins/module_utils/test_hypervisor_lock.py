@@ -1,0 +1,156 @@
+"""The lock volume that serialises static_dhcp claims on a hypervisor, on libvirt's
+in-process test driver (its connections of one process share one hypervisor)."""
+import threading
+import time
+
+import libvirt
+import pytest
+
+from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock as hl
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
+from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils._store_names import kind
+from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+
+POOL = "default-pool"
+NAME = hl.static_dhcp_lock("vtest-net")
+BREAKER = hl.BREAKER_PREFIX + NAME
+
+
+@pytest.fixture
+def conn():
+    conn = libvirt.open("test:///default")
+    yield conn
+    storage = conn.storagePoolLookupByName(POOL)
+    for vol in storage.listAllVolumes(0):
+        vol.delete(0)
+    conn.close()
+
+
+def volumes(conn):
+    return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))
+
+
+def lock(conn, **options):
+    return hl.VolumeLock(Store(conn, POOL), NAME, **options)
+
+
+class FakeTime:
+    """A clock that only moves when the lock sleeps; `on_sleep` runs at each sleep."""
+
+    def __init__(self, on_sleep=lambda now: None):
+        self.now = 1000.0
+        self.on_sleep = on_sleep
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, _seconds):
+        self.now += 1
+        self.on_sleep(self.now)
+
+
+def test_the_lock_is_a_volume_while_held_and_gone_after(conn):
+    assert NAME == "virter-core-lock:static-dhcp:vtest-net"
+    with hl.held(conn, POOL, NAME) as held:
+        assert volumes(conn) == [NAME]
+        held.release()  # already gone: released all the same
+    assert volumes(conn) == []
+
+
+def test_the_lock_is_released_when_the_block_fails(conn):
+    with pytest.raises(RuntimeError):
+        with hl.held(conn, POOL, NAME):
+            raise RuntimeError("claim failed")
+    assert volumes(conn) == []
+
+
+def test_a_waiter_through_another_connection_gets_the_lock_when_it_is_released(conn):
+    other = libvirt.open("test:///default")
+    events = []
+    with hl.held(conn, POOL, NAME):
+        def waiter():
+            with hl.held(other, POOL, NAME, poll=0.01):
+                events.append("waiter holds")
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.3)
+        events.append("holder releases")
+    thread.join(10)
+    other.close()
+    assert events == ["holder releases", "waiter holds"]
+    assert volumes(conn) == []
+
+
+def test_a_stale_lock_is_broken(conn):
+    lock(conn).attempt()  # a run killed while holding it
+    before = lock(conn)._identity()
+    start = time.monotonic()
+    with hl.held(conn, POOL, NAME, stale_after=0.2, poll=0.01) as held:
+        assert time.monotonic() - start >= 0.2
+        assert held._identity() not in (None, before)  # a new lock: this run's
+        assert volumes(conn) == [NAME]  # the breaker is gone
+    assert volumes(conn) == []
+
+
+def test_a_lock_that_changes_hands_is_not_stale(conn):
+    holders = [lock(conn)]
+    holders[0].attempt()
+
+    def another_run_takes_it(_now):
+        holders[-1].release()
+        holders.append(lock(conn))
+        assert holders[-1].attempt()
+
+    fake = FakeTime(another_run_takes_it)
+    waiter = lock(conn, timeout=10, stale_after=3, clock=fake.clock, sleep=fake.sleep)
+    with pytest.raises(Conflict):
+        waiter.acquire()
+    assert len(holders) > 10  # never broken: each holder was seen for 1 s only
+    assert volumes(conn) == [NAME]
+
+
+def test_while_another_waiter_breaks_the_lock_it_is_left_alone(conn):
+    lock(conn).attempt()
+    hl.VolumeLock(Store(conn, POOL), BREAKER).attempt()  # that waiter was killed, too
+    seen = []
+    fake = FakeTime(lambda now: seen.append((now, volumes(conn))))
+    lock(conn, stale_after=5, clock=fake.clock, sleep=fake.sleep).acquire()
+    # Stale at 1005, but a breaker is there (stale itself only at 1010): no deletion.
+    assert [now for now, names in seen if names == sorted([NAME, BREAKER])] == list(range(1001, 1011))
+    assert seen[-2:] == [(1011, [NAME]), (1012, [])]  # the breaker broken, then the lock; taken
+    assert volumes(conn) == [NAME]
+
+
+def test_a_timeout_names_the_volume_and_how_to_remove_it(conn):
+    lock(conn).attempt()
+    with pytest.raises(Conflict) as failed:
+        lock(conn, timeout=0.2, poll=0.01).acquire()
+    msg = str(failed.value)
+    assert "timed out after 0 s waiting for lock volume %s in storage pool %s" % (NAME, POOL) in msg
+    assert "virsh vol-delete --pool %s %s" % (POOL, NAME) in msg
+    assert failed.value.details == {"lock_volume": NAME, "pool": POOL}
+    assert volumes(conn) == [NAME]  # not taken, not broken
+
+
+def test_a_creation_failure_with_no_lock_is_raised(conn):
+    def no_pool_space(*_args):
+        raise libvirt.libvirtError("no space left")
+
+    held = lock(conn, poll=0)
+    held.store.pool.createXML = no_pool_space
+    with pytest.raises(Exception, match="cannot create volume %s" % NAME):
+        held.acquire()
+
+
+def test_the_store_neither_lists_nor_prunes_a_lock(conn):
+    storage = conn.storagePoolLookupByName(POOL)
+    storage.createXML(volume_xml("virter:layer:sha256:" + "a" * 64, 1024), 0)
+    with hl.held(conn, POOL, NAME):
+        assert kind(NAME) == (None, NAME)
+        store = Store(conn, POOL)
+        assert store.images() == [] and [layer["digest"] for layer in store.layers()] == ["sha256:" + "a" * 64]
+        pruned = LayerService(conn, POOL).pruned(0)
+        assert pruned["removed"] == ["sha256:" + "a" * 64] and pruned["removed_images"] == []
+        assert volumes(conn) == [NAME]
