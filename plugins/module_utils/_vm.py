@@ -91,7 +91,7 @@ class VmService:
         vms = self._describe(names) + [self._unknown()] * (len(new) - len([vm for vm in new if vm]))
         if state == "running" and not self.check_mode:
             _ready.wait([vm for vm in vms if vm["name"]], self.params["wait_for"], self.params["wait_timeout"],
-                        self.key_file)
+                        self.key_file, self.conn.getURI())
         return self._result(vms, before)
 
     def _id_of(self, vm):
@@ -384,7 +384,7 @@ class VmService:
 
     def _console_file(self, vm):
         if self.spec["console_dir"]:
-            _make_console_dir(self.spec["console_dir"])
+            _make_console_dir(self.conn, self.spec["console_dir"])
         return self._console_path(vm)
 
     def _virt_type(self):
@@ -430,7 +430,7 @@ class VmService:
                 self.reboot_needed = self.reboot_needed or bool(dom.isActive())
                 return
             if applicable.get("console_file", (None, None))[1]:
-                _make_console_dir(self.spec["console_dir"])
+                _make_console_dir(self.conn, self.spec["console_dir"])
             if "vnc_port" in applicable or "vnc_listen" in applicable:
                 applicable.update(vnc_port=(None, desired["vnc_port"]), vnc_listen=(None, desired["vnc_listen"]))
             xml = _domain_xml.apply(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
@@ -537,5 +537,8 @@ def _network_has_dhcp(conn, nic):
     return bool(model and model["ranges"])
 
 
-def _make_console_dir(path):
-    os.makedirs(path, 0o700, exist_ok=True)  # several VMs of a task may make it at once
+def _make_console_dir(conn, path):
+    """Made where the module runs on the hypervisor; on a remote one it is that host's
+    path, which must exist there (the module cannot make it)."""
+    if _network.on_hypervisor(conn):
+        os.makedirs(path, 0o700, exist_ok=True)  # several VMs of a task may make it at once
