@@ -73,6 +73,7 @@ TIMEOUT = 900
 # sees it, so they are timed to "running" only and could not reach SSH.
 SATA_SEED = {"kcli", "virt-install", "c.l virt_install"}
 
+
 def quiet_errors():
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 

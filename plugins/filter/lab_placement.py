@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
-from ansible_collections.virter.core.plugins.module_utils._lab_placement import place
+from ansible_collections.virter.core.plugins.module_utils._lab_placement import place, rounds
 
 
 def lab_placement(entries, hypervisors, found):
@@ -19,6 +19,10 @@ def lab_placement(entries, hypervisors, found):
         raise AnsibleFilterError(exc.msg)
 
 
+def lab_rounds(placed):
+    return rounds(list(placed))
+
+
 class FilterModule(object):
     def filters(self):
-        return {"lab_placement": lab_placement}
+        return {"lab_placement": lab_placement, "lab_rounds": lab_rounds}

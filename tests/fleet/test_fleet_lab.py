@@ -2,18 +2,84 @@
 controller namespace as a user drives real hypervisors from a laptop: the modules run on
 the hosts of the inventory group virter_hypervisors, the VMs are placed by the lab role's
 rule and provisioned from the controller through their hypervisor, with strict host key
-checking on both hops."""
+checking on both hops. Their image is one for the whole fleet: built by image_build on hv1
+(its build VM provisioned from the controller through hv1), pushed to a registry in the
+controller namespace, pulled by both hosts, once."""
 import json
+import re
+import subprocess
+import sys
 import textwrap
+import time
 
-from fleet_helpers import changed, fleet_exec, inventories, leftovers
+import pytest
 
-IMAGE = "vtest-fleet"
+from fleet_helpers import FLEET, changed, fleet_exec, inventories, leftovers
+
+BASE = "vtest-fleet"
+REGISTRY = "10.77.0.1:5000"  # the controller's address on the fleet's bridge
+IMAGE = f"{REGISTRY}/fleet/built:1"
+OPTIONS = {"memory": "512M", "registry_tls_verify": False}  # a plain-HTTP registry
 LAB = [
-    {"name": "fl-web", "count": 2, "image": IMAGE, "memory": "512M"},
-    {"name": "fl-db", "image": IMAGE, "memory": "512M"},
-    {"name": "fl-cache", "image": IMAGE, "memory": "512M"},
+    {"name": "fl-web", "count": 2, "image": IMAGE, **OPTIONS},
+    {"name": "fl-db", "image": IMAGE, **OPTIONS},
+    {"name": "fl-cache", "image": IMAGE, **OPTIONS},
 ]
+
+
+@pytest.fixture(scope="module")
+def registry(fleet, tmp_path_factory):
+    """Debian's docker-registry in the controller namespace; yields its access log."""
+    root = tmp_path_factory.mktemp("fleet-registry")
+    config = root / "config.yml"
+    config.write_text(f"version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
+                      f"http:\n  addr: {REGISTRY}\n")
+    log = root / "registry.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([FLEET, "exec", "controller", "docker-registry", "serve", str(config)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{REGISTRY.split(':')[0]}', 5000), 1)"]
+    for _ in range(60):
+        if fleet_exec("controller", probe).returncode == 0:
+            break
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.5)
+    yield log
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def blob_pulls(log):
+    return len(re.findall(r'"GET /v2/fleet/built/blobs/', log.read_text()))
+
+
+def build(tmp_path, inventory):
+    """image_build on hv1, pushed to the registry."""
+    (tmp_path / "provision.yml").write_text(textwrap.dedent("""\
+        - name: Marker file
+          ansible.builtin.copy:
+            content: "built on hv1\\n"
+            dest: /root/built
+            mode: "0644"
+        """))
+    book = tmp_path / "build.yml"
+    book.write_text(textwrap.dedent(f"""\
+        - name: The fleet's image, built on hv1
+          hosts: localhost
+          gather_facts: false
+          roles:
+            - role: virter.core.image_build
+              vars:
+                virter_image_build_hypervisor: hv1
+                virter_image_build_name: fl-built
+                virter_image_build_base: {BASE}
+                virter_image_build_tasks: {tmp_path / "provision.yml"}
+                virter_image_build_virt_type: qemu
+                virter_image_build_push_ref: {IMAGE}
+                virter_image_build_vm_options: {json.dumps(dict(OPTIONS, disk_cache="unsafe"))}
+        """))
+    proc = fleet_exec("controller", ["ansible-playbook", *inventories(tmp_path, inventory), str(book)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def playbook(path):
@@ -40,6 +106,12 @@ def playbook(path):
                 content: "on {{{{ virter_hypervisor }}}}\\n"
                 dest: /root/placed
                 mode: "0644"
+            - name: The VM runs the image built on hv1
+              ansible.builtin.command: cat /root/built
+              register: built
+              changed_when: false
+              check_mode: false  # it only reads
+              failed_when: built.stdout != 'built on hv1'
             - name: The VM is who it claims to be
               ansible.builtin.command: hostname
               register: hostname
@@ -70,19 +142,33 @@ def domains(host):
     return leftovers(host, "fl-")[0]
 
 
-def test_a_lab_over_two_hypervisors(fleet, guest_image_file, tmp_path):
-    # Not a step of the lab: check mode cannot make VMs of an image it did not import.
-    imported = fleet_exec("controller", ["ansible", *inventories(tmp_path, fleet), "virter_hypervisors", "-m",
-                                         "virter.core.virter_image", "-a", f"name={IMAGE} path={guest_image_file}"])
-    assert imported.returncode == 0, imported.stdout + imported.stderr
+def image_on(host, inventory, tmp_path, args):
+    done = fleet_exec("controller", ["ansible", *inventories(tmp_path, inventory), host, "-m",
+                                     "virter.core.virter_image", "-a", json.dumps(args)])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_lab_over_two_hypervisors(fleet, registry, guest_image_file, tmp_path):
+    image_on("hv1", fleet, tmp_path, {"name": BASE, "path": guest_image_file})
     try:
-        steps = [run(tmp_path, fleet, check=check) for check in (True, False, True, False)]
+        build(tmp_path, fleet)
+        steps = []
+        for check in (True, False, True, False):
+            steps.append(run(tmp_path, fleet, check=check))
+            if len(steps) == 2:
+                pulled = blob_pulls(registry)
         assert [changed(out) > 0 for out in steps] == [True, True, False, False], steps
+        # hv2 pulled the image's blobs (hv1 had its layers); the reruns pulled nothing.
+        assert pulled > 0 and blob_pulls(registry) == pulled, registry.read_text()[-2000:]
         # By the rule: the group of two on the first host, the next two on the second.
         assert domains("hv1") == ["fl-web-2", "fl-web-3"] and domains("hv2") == ["fl-cache", "fl-db"]
         known = (tmp_path / "lab_known_hosts").read_text().splitlines()
         assert len(known) == 8  # four VMs, RSA and ed25519 each
     finally:
         run(tmp_path, fleet, state="absent")
+        for host in ("hv1", "hv2"):
+            for name in (IMAGE, "fl-built", BASE):
+                image_on(host, fleet, tmp_path, {"name": name, "state": "absent"})
     for host in ("hv1", "hv2"):
         assert leftovers(host, "fl-") == ([], [], []), host
+        assert "virter:" not in fleet_exec(host, ["virsh", "-q", "-c", "qemu:///system", "vol-list", "default"]).stdout

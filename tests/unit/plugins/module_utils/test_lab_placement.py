@@ -1,7 +1,8 @@
+"""The lab role's placement rule and its rounds."""
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._lab_placement import place
+from ansible_collections.virter.core.plugins.module_utils._lab_placement import place, rounds
 
 HVS = ["hv1", "hv2"]
 
@@ -48,3 +49,10 @@ def test_clashes_fail_before_anything_is_made(entries, found, message):
 def test_no_hypervisor():
     with pytest.raises(InvalidInput, match="no hypervisor"):
         place([{"name": "db"}], [], {})
+
+
+def test_rounds_take_one_entry_per_hypervisor_in_order():
+    placed = [{"name": "a", "hypervisor": "hv1"}, {"name": "b", "hypervisor": "hv1"},
+              {"name": "c", "hypervisor": "hv2"}, {"name": "d", "hypervisor": "hv1"}]
+    assert [[e["name"] for e in r] for r in rounds(placed)] == [["a", "c"], ["b"], ["d"]]
+    assert rounds([]) == []
