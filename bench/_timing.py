@@ -3,8 +3,10 @@ has no profile_tasks), and the span of the tasks it timed.
 
 Each task is {"name", "start", "end", "items"}: wall-clock seconds (time.time(), the same
 clock in every network namespace) at the task's start and at its (last) result; "items" has
-one {"label", "end", "hypervisor", "vms"} per loop item, in order ("hypervisor" is the item's
-own key of that name, "vms" what the module returned, when it did)."""
+one {"label", "end", "hypervisor", "vms", "attempts"} per loop item, in order ("hypervisor" is
+the item's own key of that name, "vms" what the module returned, when it did, "attempts" how
+many times an `until` item ran, else None). An `until` item is there once, with its final
+result: its retries go to v2_runner_retry, which this plugin leaves alone."""
 from pathlib import Path
 
 CALLBACK = '''
@@ -36,7 +38,8 @@ class CallbackModule(CallbackBase):
         self.tasks[-1]["items"].append({
             "label": str(res.get("_ansible_item_label", item)), "end": time.time(),
             "hypervisor": item.get("hypervisor") if isinstance(item, dict) else None,
-            "vms": json.loads(json.dumps(res.get("vms") or [], default=str))})
+            "vms": json.loads(json.dumps(res.get("vms") or [], default=str)),
+            "attempts": res.get("attempts")})
 
     v2_runner_item_on_ok = v2_runner_item_on_failed = v2_runner_item_on_skipped = _item
 

@@ -11,15 +11,22 @@ Measured, for each layout (best of ROUNDS by the role's time; the layouts altern
   controller through its hypervisor: "wall" is the whole `ansible-playbook` command, "role"
   the role's first task's start to the result of its last (the wait_for_connection through
   the hypervisor), taken by the callback plugin of bench/_timing.py;
-- where the role's time goes: "create" = the task that starts every VM without waiting
-  (virter_vm, wait_for none), "boot+ready" = the wait pass (virter_vm, wait_for ready, on the
+- where the role's time goes: "create" = the start pass, which starts every VM without
+  waiting (virter_vm, wait_for none) in rounds of one entry per hypervisor (tasks/present.yml
+  includes tasks/start_round.yml once per round), from the include's start to the last
+  result of its rounds; "boot+ready" = the wait pass (virter_vm, wait_for ready, on the
   hypervisor), "jump" = wait_for_connection from the controller through the hypervisor,
   "other" = the rest of the role (placement, key pair, known_hosts, add_host);
-- per host, in seconds from the role's start: its create items' first start and last end
-  (an item starts when the previous one ends: one loop on the controller), "running" = the
-  last of its VMs' QEMU start (the "starting up" line of libvirt's log on that host),
-  "ready" = its last wait-pass item, "reached" = its last VM answering from the controller;
-  and whether the two hosts' create intervals overlap;
+- per host, in seconds from the role's start: the first start and last end of its entries'
+  create intervals, "running" = the last of its VMs' QEMU start (the "starting up" line of
+  libvirt's log on that host), "ready" = its last wait-pass item, "reached" = its last VM
+  answering from the controller; and whether the two hosts' create intervals overlap. An
+  entry's create interval starts where its item of its round's start task starts (when the
+  previous item ends, or the task starts: one loop on the controller). A round of one entry
+  runs that item synchronously: the interval ends with the item. A round of several runs each
+  item as an async job (`async`, `poll: 0`) that the item only launches: the interval ends
+  with the job's item of the round's async_status task, whose final result (`until`
+  finished, polled every second: up to ~1 s late) is the one the callback records;
 - once, on the first VM of hv1 in the 2-host layout: one SSH command (`true`), median of 5
   runs: `ansible VM -m raw -a true` from the controller with the host variables the role
   gave the VM (jump through hv1, both host keys pinned), with Ansible's ControlPersist (the
@@ -35,7 +42,10 @@ image too, also on failure; a fleet that was up is left up, else it is taken dow
 One VM-booting run at a time on this machine, from the repository, with the collection
 installed in build/collections (`make collection`):
 
-    flock /tmp/virter-vmtest.lock .venv/bin/python bench/fleet_lab.py [--per-host 1] [--rounds 1]
+    flock -o /tmp/virter-vmtest.lock .venv/bin/python bench/fleet_lab.py [--per-host 1] [--rounds 1]
+
+(`-o`: else the fleet's daemons that the bench starts inherit the lock and hold it until the
+fleet goes down.)
 """
 import argparse
 import json
@@ -61,7 +71,9 @@ IMAGE = "fbench-img"
 PREFIX = "fbench-"
 TIMEOUT = 1800
 SSH_RUNS = 5
+ROUNDS = "Start every VM of the lab, without waiting, in rounds of one entry per hypervisor"
 CREATE = "Start every VM of the lab, without waiting"
+JOBS = "Wait for the round's VMs to be started"
 WAIT = "Wait until every VM of the lab is ready"
 JUMP = "Reach every VM on another hypervisor from the controller, through its hypervisor"
 EXPORT = "bench: the VMs' inventory variables"
@@ -160,7 +172,10 @@ class FleetLab:
                 raise RuntimeError("no task %r in the run: %s" % (name, [t["name"] for t in tasks]))
             return found[0]
 
-        create, wait, jump = task(CREATE), task(WAIT), task(JUMP)
+        include, wait, jump = task(ROUNDS), task(WAIT), task(JUMP)
+        # The start pass: the include, then per round its start task and its async_status task.
+        start_pass = [t for t in tasks if include["start"] <= t["start"] < wait["start"]]
+        rounds, entries = self.start_rounds(layout, start_pass)
         role = [t for t in tasks if not t["name"].endswith(EXPORT)]
         origin = role[0]["start"]
         placed = {item["label"].split(" on ")[0]: item["hypervisor"] for item in wait["items"]}
@@ -172,11 +187,13 @@ class FleetLab:
         if sorted(ready_vms) != sorted(expected) or not all(vm.get("ip") for vm in ready_vms.values()):
             raise RuntimeError("%s: not every VM is up with an address: %s" % (layout, ready_vms))
         reached = {item["label"]: item["end"] for item in jump["items"]}
+        if sorted(entries) != sorted(expected):
+            raise RuntimeError("%s: the start pass started %s, expected %s" % (
+                layout, sorted(entries), sorted(expected)))
         hosts = {}
         for host in sorted(set(expected.values())):
             mine = [name for name, on in expected.items() if on == host]
-            spans = [(prev, item["end"]) for prev, item in zip(
-                [create["start"]] + [i["end"] for i in create["items"]], create["items"]) if item["hypervisor"] == host]
+            spans = [entries[name] for name in mine]
             ready = [item["end"] for item in wait["items"] if item["hypervisor"] == host]
             hosts[host] = {key: value - origin for key, value in {
                 "create start": min(s for s, _e in spans), "create end": max(e for _s, e in spans),
@@ -184,9 +201,38 @@ class FleetLab:
                 "reached": max(reached[name] for name in mine)}.items()}
             hosts[host]["vms"] = len(mine)
         role_time = jump["end"] - origin
-        parts = {"create": span(create), "boot+ready": span(wait), "jump": span(jump)}
+        parts = {"create": task_span(start_pass), "boot+ready": span(wait), "jump": span(jump)}
         parts["other"] = role_time - sum(parts.values())
-        return {"wall": wall, "role": role_time, "parts": parts, "hosts": hosts, "ready_vms": ready_vms}
+        return {"wall": wall, "role": role_time, "parts": parts, "hosts": hosts, "ready_vms": ready_vms,
+                "rounds": rounds}
+
+    @staticmethod
+    def start_rounds(layout, start_pass):
+        """The start pass's rounds ([{"entries", "async", "polls"}]) and each entry's create
+        interval {name: (start, end)}: from its item of the start task to that item's end (a
+        synchronous round) or to its job's async_status item (an async round)."""
+        rounds, entries, current = [], {}, None
+        for task in start_pass:
+            if task["name"].endswith(CREATE):
+                current = {"entries": [], "async": False, "polls": 0}
+                rounds.append(current)
+                for prev, item in zip([task["start"]] + [i["end"] for i in task["items"]], task["items"]):
+                    name = item["label"].split(" on ")[0]
+                    entries[name] = (prev, item["end"])
+                    current["entries"].append(item["label"])
+            elif task["name"].endswith(JOBS) and task["items"]:
+                if current is None:
+                    raise RuntimeError("%s: %r before any start task" % (layout, JOBS))
+                current["async"] = True
+                for item in task["items"]:
+                    name = item["label"].split(" on ")[0]
+                    if item["label"] not in current["entries"]:
+                        raise RuntimeError("%s: job of %s, not started in its round %s" % (
+                            layout, item["label"], current["entries"]))
+                    # The last item of a label is the job's final (finished) result.
+                    entries[name] = (entries[name][0], item["end"])
+                    current["polls"] += item["attempts"] or 1
+        return rounds, entries
 
     # -- one SSH command -------------------------------------------------------------
 
@@ -248,6 +294,13 @@ class FleetLab:
 
 def span(task):
     return task_span([task])
+
+
+def describe_rounds(rounds):
+    """'2 rounds: [a on hv1 + b on hv2] async (5 polls), ...'."""
+    return "%d round%s: %s" % (len(rounds), "" if len(rounds) == 1 else "s", ", ".join(
+        "[%s] %s" % (" + ".join(one["entries"]), "async (%d polls)" % one["polls"] if one["async"] else "sync")
+        for one in rounds))
 
 
 def qemu_started(host, names):
@@ -317,7 +370,8 @@ def report(args, best, ssh, started):
     print("Lab over the simulated fleet, up to 'ready' (every VM logged into from the controller through its"
           " hypervisor): %d VMs of 512M, TCG; best of %d; %d CPUs shared by both hosts (namespaces of one"
           " machine), load %.1f/%.1f/%.1f at the end" % (2 * n, args.rounds, os.cpu_count(), *load))
-    print("wall = ansible-playbook; role = role's first task to its last result; create = start pass (no wait),"
+    print("wall = ansible-playbook; role = role's first task to its last result; create = start pass (no wait,"
+          " its rounds),"
           " boot+ready = wait pass, jump = wait_for_connection through the hypervisor, other = rest of the role")
     header = "%-16s %3s %8s %8s %8s %11s %8s %8s %9s" % (
         "layout", "VMs", "wall s", "role s", "create", "boot+ready", "jump", "other", "absent s")
@@ -336,7 +390,8 @@ def report(args, best, ssh, started):
           % (ratio, "met" if ratio <= 1.15 else "MISSED", two["wall"] / one["wall"],
              *(two["parts"][k] / one["parts"][k] for k in ("create", "boot+ready", "jump"))))
     print()
-    print("per host, seconds from the role's first task (create = its items of the start pass; running = its last"
+    print("per host, seconds from the role's first task (create = its entries' start-pass intervals: launch to the"
+          " item's end, or to its async job's finished async_status item; running = its last"
           " QEMU start, libvirt's log; ready = its last wait-pass item; reached = its last VM from the controller)")
     header = "%-16s %-4s %3s %12s %10s %8s %8s %8s" % (
         "layout", "host", "VMs", "create start", "create end", "running", "ready", "reached")
@@ -347,6 +402,8 @@ def report(args, best, ssh, started):
             print("%-16s %-4s %3d %12.1f %10.1f %8.1f %8.1f %8.1f" % (
                 names[layout], host, row["vms"], row["create start"], row["create end"], row["running"],
                 row["ready"], row["reached"]))
+    for layout in LAYOUTS:
+        print("start pass of %s: %s" % (names[layout], describe_rounds(best[layout]["rounds"])))
     hv1, hv2 = two["hosts"]["hv1"], two["hosts"]["hv2"]
     overlap = min(hv1["create end"], hv2["create end"]) - max(hv1["create start"], hv2["create start"])
     print("create intervals of hv1 and hv2 (2 hosts) overlap: %s (%.1f s in common; hv1 %.1f-%.1f, hv2 %.1f-%.1f)" % (

@@ -17,7 +17,8 @@ import pytest
 from fleet_helpers import FLEET, changed, fleet_exec, inventories, leftovers
 
 BASE = "vtest-fleet"
-REGISTRY = "10.77.0.1:5000"  # the controller's address on the fleet's bridge
+REGISTRY_HOST, REGISTRY_PORT = "10.77.0.1", 5000  # the controller's address on the fleet's bridge
+REGISTRY = f"{REGISTRY_HOST}:{REGISTRY_PORT}"
 IMAGE = f"{REGISTRY}/fleet/built:1"
 OPTIONS = {"memory": "512M", "registry_tls_verify": False}  # a plain-HTTP registry
 LAB = [
@@ -38,8 +39,8 @@ def registry(fleet, tmp_path_factory):
     with open(log, "w") as out:
         proc = subprocess.Popen([FLEET, "exec", "controller", "docker-registry", "serve", str(config)],
                                 stdout=out, stderr=subprocess.STDOUT)
-    probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{REGISTRY.split(':')[0]}', 5000), 1)"]
-    for _ in range(60):
+    probe = [sys.executable, "-c", f"import socket; socket.create_connection(('{REGISTRY_HOST}', {REGISTRY_PORT}), 1)"]
+    for _attempt in range(60):
         if fleet_exec("controller", probe).returncode == 0:
             break
         assert proc.poll() is None, log.read_text()
@@ -152,11 +153,9 @@ def test_a_lab_over_two_hypervisors(fleet, registry, guest_image_file, tmp_path)
     image_on("hv1", fleet, tmp_path, {"name": BASE, "path": guest_image_file})
     try:
         build(tmp_path, fleet)
-        steps = []
-        for check in (True, False, True, False):
-            steps.append(run(tmp_path, fleet, check=check))
-            if len(steps) == 2:
-                pulled = blob_pulls(registry)
+        steps = [run(tmp_path, fleet, check=check) for check in (True, False)]
+        pulled = blob_pulls(registry)
+        steps += [run(tmp_path, fleet, check=check) for check in (True, False)]
         assert [changed(out) > 0 for out in steps] == [True, True, False, False], steps
         # hv2 pulled the image's blobs (hv1 had its layers); the reruns pulled nothing.
         assert pulled > 0 and blob_pulls(registry) == pulled, registry.read_text()[-2000:]
