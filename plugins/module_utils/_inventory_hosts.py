@@ -13,7 +13,7 @@ __metaclass__ = type
 from urllib.parse import urlparse
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
-from ansible_collections.virter.core.plugins.module_utils._ssh_jump import SSH_TRANSPORTS, is_remote, proxy_option
+from ansible_collections.virter.core.plugins.module_utils._ssh_jump import over_ssh, proxy_option
 
 
 def hypervisor_of(uri):
@@ -49,6 +49,6 @@ def ssh_args_for(uri, known_hosts_file, vm_name):
     a jump through it, the VM's key checked under its name (two hypervisors may use one
     subnet)."""
     args = "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o GlobalKnownHostsFile=/dev/null" % known_hosts_file
-    if is_remote(uri) and urlparse(uri).scheme.partition("+")[2] in SSH_TRANSPORTS:
+    if over_ssh(uri):
         args += " -o HostKeyAlias=%s %s" % (vm_name, proxy_option(uri))
     return args

@@ -27,6 +27,16 @@ def is_remote(uri):
     return bool(urlparse(uri).hostname)
 
 
+def _transport(parsed):
+    return parsed.scheme.partition("+")[2]
+
+
+def over_ssh(uri):
+    """Whether the URI names a host that libvirt reaches over SSH (one to jump through)."""
+    parsed = urlparse(uri)
+    return bool(parsed.hostname) and _transport(parsed) in SSH_TRANSPORTS
+
+
 def proxy_argv(uri, target_host="%h", target_port="%p"):
     """The jump as an argument list that connects stdin/stdout to target_host:target_port
     (OpenSSH's %h:%p by default), or None for a local URI. VirterError for a remote URI
@@ -34,7 +44,7 @@ def proxy_argv(uri, target_host="%h", target_port="%p"):
     parsed = urlparse(uri)
     if not parsed.hostname:
         return None
-    transport = parsed.scheme.partition("+")[2]
+    transport = _transport(parsed)
     if transport not in SSH_TRANSPORTS:
         raise VirterError(
             "VMs of %s cannot be reached from here: libvirt is reached over %s, not SSH, so there is no "

@@ -4,7 +4,7 @@ import shlex
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
-from ansible_collections.virter.core.plugins.module_utils._ssh_jump import proxy_argv, proxy_command, proxy_option
+from ansible_collections.virter.core.plugins.module_utils._ssh_jump import over_ssh, proxy_argv, proxy_command, proxy_option
 
 
 def test_a_local_uri_needs_no_jump():
@@ -41,3 +41,10 @@ def test_the_option_is_one_word_for_ansible():
 def test_a_remote_uri_without_ssh_has_no_jump(uri):
     with pytest.raises(VirterError, match="not SSH, so there is no SSH jump through the hypervisor"):
         proxy_argv(uri)
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("qemu:///system", False), ("qemu+tls://hv1/system", False),
+    ("qemu+ssh://hv1/system", True), ("qemu+libssh2://root@hv1/system", True)])
+def test_over_ssh_names_uris_with_a_host_to_jump_through(uri, expected):
+    assert over_ssh(uri) is expected
