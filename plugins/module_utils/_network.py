@@ -313,10 +313,12 @@ def _current_model(net):
     return parse_network(net.XMLDesc(0) if net.isActive() else persistent_xml(net))
 
 
-def reserve(conn, network, vm_id=None, name=None):
+def reserve(conn, network, vm_id=None, name=None, name_for=None):
     """Add a static DHCP host entry for a VM -> (id, mac, ip).
 
     With `vm_id`, that id (Conflict if it is taken); else the lowest free id (_addressing.free_ids).
+    The entry is named `name`, or `name_for(id)` for a name that follows from the id (a
+    group member's): an entry of the collection's making always names its VM.
     Safe when many processes reserve at once: libvirt refuses an entry whose MAC, IP
     or name exists, and a refused id is retried with the next free one. The network XML
     is read once per attempt."""
@@ -340,7 +342,8 @@ def reserve(conn, network, vm_id=None, name=None):
             candidate = next(free_ids(iface, taken | refused), None)
             if candidate is None:
                 raise Conflict("no free id left on network %s (%s)" % (network, model["cidr"]))
-        host = {"mac": mac_for_id(candidate), "ip": ip_for_id(iface, candidate), "name": name}
+        host = {"mac": mac_for_id(candidate), "ip": ip_for_id(iface, candidate),
+                "name": name_for(candidate) if name_for else name}
         try:
             _network_update(net, plan.ADD, plan.HOST, host_xml(host), flags)
             return candidate, host["mac"], host["ip"]

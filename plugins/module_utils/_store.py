@@ -79,6 +79,12 @@ class Store:
             self._volumes = found
         return self._volumes
 
+    def names(self):
+        """The names of every volume in the pool, in one call that describes none."""
+        if self._volumes is not None:
+            return set(self._volumes)
+        return set(self._call("list volumes", self.pool.listVolumes))
+
     def graph(self):
         return BackingGraph(dict((name, info.parent) for name, info in self.volumes().items()))
 

@@ -23,21 +23,18 @@ try:
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _hypervisor_lock, _keys, _ready
-from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_spec
+from ansible_collections.virter.core.plugins.module_utils import (
+    _cloudinit, _domain_xml, _host_limits, _hypervisor_lock, _keys, _ready)
+from ansible_collections.virter.core.plugins.module_utils import _network, _vm_image, _vm_inventory, _vm_leftovers, _vm_spec
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
-from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError, NotFound
+from ansible_collections.virter.core.plugins.module_utils._errors import (
+    Conflict, InvalidInput, LibvirtError, NotFound, VirterError)
 from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
 from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX, layer_volume, local_image_name
-from ansible_collections.virter.core.plugins.module_utils._vm_teardown import call, remove_domain, shutdown
-
-
-def work_volumes(vm, disks=()):
-    """The boot overlay, the seed and the extra disks of VM `vm`, virter's names."""
-    names = [WORK_PREFIX + vm, WORK_PREFIX + vm + "-cidata"]
-    return names + [WORK_PREFIX + "%s-%s" % (vm, disk["name"]) for disk in disks]
+from ansible_collections.virter.core.plugins.module_utils._store_names import layer_volume, local_image_name
+from ansible_collections.virter.core.plugins.module_utils._vm_leftovers import work_volumes
+from ansible_collections.virter.core.plugins.module_utils._vm_teardown import call, delete_volumes, remove_domain, shutdown
 
 
 class VmService:
@@ -53,6 +50,7 @@ class VmService:
         self._lock = threading.Lock()
         self._static_claimed = set()
         self._drift = {}  # vm -> {field: (before, after)} applied to its definition
+        self._host_limits = None
 
     # -- what the task is about -----------------------------------------------------
 
@@ -74,12 +72,15 @@ class VmService:
         before = dict((vm, self._state_of(vm)) for vm in [vm for vm, _id in keep] + remove)
         if state == "absent":
             self._remove_all(list(before))
+            self._reclaim(self._leftovers())
             return self._result([], before)
         for vm, _id in keep:
             self._check_owned(vm)
+        leftovers = self._leftovers()
         # Everything creation needs is checked before anything is removed.
-        plan = self._plan_create(create, freed=remove) if create else None
+        plan = self._plan_create(create, freed=remove, leftovers=leftovers) if create else None
         self._remove_all(remove)
+        self._reclaim(leftovers)
         new = self._create_all(create, plan) if create else []
         kept = [vm for vm, _id in keep]
         for vm in kept:
@@ -150,14 +151,16 @@ class VmService:
 
     # -- creation -------------------------------------------------------------------
 
-    def _plan_create(self, create, freed=(), replacing=()):
+    def _plan_create(self, create, freed=(), replacing=(), leftovers=((), ())):
         """Check that `create` can be made, changing nothing; `freed` are VMs this task
-        removes first, `replacing` VMs that the new ones replace (same names)."""
+        removes first, `replacing` VMs that the new ones replace (same names), `leftovers`
+        what interrupted runs left, reclaimed first."""
         if self.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or self.params["name"]))
         store = Store(self.conn, self.params["pool"])
         _net, model = _network.access_network(self.conn, self.params["network"])
-        self._check_create(create, model, freed, replacing)
+        _host_limits.check(self.spec, self._host(), create[0][0] or self.params["name"])
+        self._check_create(create, model, freed, replacing, [host["mac"] for host in leftovers[0]])
         image, top = _vm_image.ensure(self.conn, store, self.spec["image"], self.params, self.check_mode)
         return {"store": store, "image": image, "top": top, "model": model}
 
@@ -191,8 +194,19 @@ class VmService:
             keygen.shutdown(wait=True)
         if self.params["state"] == "running":
             # All at once at the end: a running (emulated) guest would slow the rest down.
-            self._parallel(lambda vm: self._set_state(vm, "running"), built, "start VM")
+            self._parallel(self._start_new, built, "start VM")
         return built
+
+    def _start_new(self, vm):
+        """Start a VM this task made; one that does not start is removed again."""
+        try:
+            self._set_state(vm, "running")
+        except Exception:
+            try:
+                self.remove(vm)
+            except (VirterError, libvirt.libvirtError):
+                pass  # what stays is a leftover that the next run reclaims
+            raise
 
     def _claim_and_build(self, create, model, build, claims, host_keys):
         if self.params["static_dhcp"]:
@@ -203,7 +217,6 @@ class VmService:
             with _hypervisor_lock.held(self.conn, self.params["pool"], lock):
                 claims.extend(self._claim_static(vm, vm_id, model) for vm, vm_id in create)
                 return self._parallel(build, list(zip(claims, host_keys)), "create VM")
-        leftovers = self._leftover_ids(model, create)
         workers = _Workers("create VM")
         try:
             # Claims one after another: libvirt applies network updates one at a time
@@ -211,7 +224,7 @@ class VmService:
             # while the next one is claimed, unless fixed ports need every id first.
             fixed_ports = self.spec["vnc_port"] is not None or self.spec["gdb_port"] is not None
             for (vm, vm_id), keys in zip(create, host_keys):
-                claims.append(self._claim(vm, vm_id, model, leftovers))
+                claims.append(self._claim(vm, vm_id))
                 if not fixed_ports:
                     workers.start(build, (claims[-1], keys))
             if fixed_ports:
@@ -239,11 +252,13 @@ class VmService:
             public = _keys.ensure_key_pair(self.key_file)
         return [public] + list(self.params.get("ssh_public_keys") or [])
 
-    def _check_create(self, create, model, freed, replacing):
+    def _check_create(self, create, model, freed, replacing, reclaimed):
         iface = parse_cidr(model["cidr"])
         others = dict((vm, entry) for vm, entry in self.domains.items() if vm not in replacing)
-        # The entries of VMs this task removes go first (with static_dhcp they stay).
+        # The entries of VMs this task removes go first (with static_dhcp they stay), and
+        # so do the `reclaimed` ones that interrupted runs left.
         gone = [] if self.params["static_dhcp"] else [self.domains[vm][1]["mac"] for vm in freed]
+        gone += list(reclaimed)
         taken = plan.used_ids(model, except_macs=gone)
         premade = plan.premade_ids(model)
         for vm, vm_id in create:
@@ -259,7 +274,7 @@ class VmService:
                 if vm_id not in premade:
                     raise Conflict("no DHCP host entry for id %d on network %s (static_dhcp): create it "
                                    "with virter_network dhcp_ids" % (vm_id, model["name"]))
-            elif vm_id in taken and not _leftover(model, vm, mac):
+            elif vm_id in taken:
                 raise Conflict("id %d is taken on network %s" % (vm_id, model["name"]))
             if any(info["mac"] == mac for _dom, info in others.values()):
                 raise Conflict("id %d is used by another domain (MAC %s)" % (vm_id, mac))
@@ -270,7 +285,7 @@ class VmService:
                 raise Conflict("network %s has %d free DHCP host entries, %d VMs need one (static_dhcp): add "
                                "entries with virter_network dhcp_ids" % (model["name"], free, auto))
         elif auto:
-            free = _network.free_id_count(iface, taken) + len(self._leftover_ids(model, create))
+            free = _network.free_id_count(iface, taken)
             if free < auto:
                 raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
                     model["name"], model["cidr"], free, auto))
@@ -298,37 +313,14 @@ class VmService:
                 raise Conflict("volume %s of VM %s is in use by domain %s: choose another VM or disk name"
                                % (sorted(clash)[0][1], vm, other))
 
-    def _leftover_ids(self, model, create):
-        """Ids of host entries an interrupted run reserved for members of this group
-        (named after the member, no domain yet): new members with auto ids take them."""
-        if self.params.get("count") is None:
-            return []
-        found = []
-        for host in model["hosts"]:
-            vm_id = id_from_mac(host["mac"]) if host["mac"] else None
-            if vm_id is not None and host["name"] == _vm_spec.member_name(self.params["name"], vm_id) \
-                    and host["name"] not in self.domains:
-                found.append(vm_id)
-        wanted = set(i for _vm, i in create if i is not None)
-        return sorted(i for i in found if i not in wanted)
-
-    def _claim(self, vm, vm_id, model, leftovers):
+    def _claim(self, vm, vm_id):
         """(name, id, mac, ip) of a new VM, its host entry reserved (named after it)."""
-        iface = parse_cidr(model["cidr"])
-        if vm_id is None and vm is None and leftovers:
-            with self._lock:
-                vm_id = leftovers.pop(0) if leftovers else None
-            if vm_id is not None:
-                vm = _vm_spec.member_name(self.params["name"], vm_id)
         if vm is None:
             # A group member with an auto id: its name follows from the id it gets.
-            vm_id, mac, ip = _network.reserve(self.conn, self.params["network"], vm_id=None)
-            vm = _vm_spec.member_name(self.params["name"], vm_id)
-            return vm, vm_id, mac, ip
-        stale = [h for h in model["hosts"] if h["name"] == vm and h["mac"]]
-        if stale and vm_id in (None, id_from_mac(stale[0]["mac"])):
-            vm_id = id_from_mac(stale[0]["mac"])
-            return vm, vm_id, mac_for_id(vm_id), ip_for_id(iface, vm_id)
+            group = self.params["name"]
+            vm_id, mac, ip = _network.reserve(self.conn, self.params["network"],
+                                              name_for=lambda i: _vm_spec.member_name(group, i))
+            return _vm_spec.member_name(group, vm_id), vm_id, mac, ip
         vm_id, mac, ip = _network.reserve(self.conn, self.params["network"], vm_id=vm_id, name=vm)
         return vm, vm_id, mac, ip
 
@@ -348,11 +340,24 @@ class VmService:
 
     def _create(self, store, image, top, capacity, model, authorized, network_config, claim, index,
                 host_keys):
+        """Define the VM of `claim`; when that fails, nothing of it stays behind."""
+        made = []
+        try:
+            return self._define(store, image, top, capacity, model, authorized, network_config, claim, index,
+                                host_keys, made)
+        except Exception:
+            try:
+                self._roll_back(claim, made)
+            except (VirterError, libvirt.libvirtError):
+                pass  # what stays is a leftover that the next run reclaims
+            raise
+
+    def _define(self, store, image, top, capacity, model, authorized, network_config, claim, index,
+                host_keys, made):
+        """The volumes (each added to `made` once it exists) and the domain of `claim`."""
         vm, vm_id, mac, _ip = claim
         with self._lock:
             self._check_volumes_free(vm, dict(self.domains))
-        for name in work_volumes(vm, self.spec["disks"]):
-            store.delete_leftover(name)
         vnc_port, gdb_port = _vm_spec.member_ports(self.spec, vm_id, index)
         instance = str(uuid.uuid4())
         files = {
@@ -364,15 +369,19 @@ class VmService:
             files["network-config"] = network_config
         boot, seed = work_volumes(vm)[:2]
         store.create(boot, capacity, "qcow2", top)
+        made.append((self.params["pool"], boot))
         seed_data = _cloudinit.seed_iso(files)
-        upload_bytes(self.conn, store.create(seed, len(seed_data), "raw"), seed_data)
+        seed_vol = store.create(seed, len(seed_data), "raw")
+        made.append((self.params["pool"], seed))
+        upload_bytes(self.conn, seed_vol, seed_data)
         disks = []
         for disk, volume in zip(self.spec["disks"], work_volumes(vm, self.spec["disks"])[2:]):
             Store(self.conn, disk["pool"]).create(volume, disk["size"], disk["format"])
+            made.append((disk["pool"], volume))
             disks.append(dict(disk, volume=volume))
         record = _vm_spec.recreate_record(dict(self.spec, image=image), gdb_port, authorized[0])
         xml = _domain_xml.build(dict(
-            self.spec, name=vm, uuid=instance, virt_type=self._virt_type(), host_key=host_keys["rsa_public"],
+            self.spec, name=vm, uuid=instance, virt_type=self._host()["virt_type"], host_key=host_keys["rsa_public"],
             host_key_ed25519=host_keys["ed25519_public"],
             group=self._group(), image=image, record=record, pool=self.params["pool"], boot_volume=boot,
             seed_volume=seed, disks=disks, mac=mac, network=self.params["network"],
@@ -387,15 +396,11 @@ class VmService:
             _make_console_dir(self.conn, self.spec["console_dir"])
         return self._console_path(vm)
 
-    def _virt_type(self):
-        if self.spec["virt_type"] != "auto":
-            return self.spec["virt_type"]
-        arch, machine = _domain_xml.ARCHES[self.spec["arch"]]
-        try:
-            self.conn.getDomainCapabilities(None, arch, machine, "kvm", 0)
-            return "kvm"
-        except libvirt.libvirtError:
-            return "qemu"
+    def _host(self):
+        """The hypervisor's virtualization type and limits, read once per task."""
+        if self._host_limits is None:
+            self._host_limits = _host_limits.read(self.conn, self.spec["arch"], self.spec["virt_type"])
+        return self._host_limits
 
     # -- existing VMs ---------------------------------------------------------------
 
@@ -424,6 +429,8 @@ class VmService:
             self._create_all(create, plan)
             return
         if applicable:
+            if "memory" in applicable or "vcpus" in applicable:
+                _host_limits.check(self.spec, self._host(), vm)
             self.changed = True
             self._drift[vm] = dict(applicable)
             if self.check_mode:
@@ -463,6 +470,44 @@ class VmService:
             self.changed = True
             if not self.check_mode:
                 shutdown(vm, dom, self.params["shutdown_timeout"])
+
+    # -- what interrupted runs left -------------------------------------------------
+
+    def _leftovers(self):
+        """(host entries, (pool, volume) pairs) that runs interrupted before defining this
+        task's VMs left (_vm_leftovers says which are the collection's own)."""
+        pool = self.params["pool"]
+        present = set()
+        for name in set([pool] + [disk["pool"] for disk in self.spec["disks"]]):
+            try:
+                present |= set((name, volume) for volume in Store(self.conn, name).names())
+            except NotFound:
+                pass  # nothing left in a pool that is not there
+        model = _vm_inventory.network_models(self.conn, [self.params["network"]]).get(self.params["network"])
+        hosts = model["hosts"] if model else []
+        vms = _vm_leftovers.vm_names(self.params["name"], self._group(), hosts,
+                                     [volume for where, volume in present if where == pool], self.domains)
+        entries = [] if self.params["static_dhcp"] else _vm_leftovers.host_entries(hosts, vms)
+        used = set(volume for _dom, info in self.domains.values() for volume in info["volumes"])
+        return entries, _vm_leftovers.unused_volumes(vms, pool, self.spec["disks"], present, used)
+
+    def _reclaim(self, leftovers):
+        entries, volumes = leftovers
+        if not (entries or volumes):
+            return
+        self.changed = True
+        if self.check_mode:
+            return
+        for host in entries:
+            _network.release(self.conn, self.params["network"], host["mac"])
+        delete_volumes(self.conn, volumes)
+
+    def _roll_back(self, claim, made):
+        """Undo what a failed creation made: the `made` volumes and the host entry that
+        `claim` reserved (static_dhcp entries stay)."""
+        if not self.params["static_dhcp"]:
+            _network.release(self.conn, self.params["network"], claim[2])
+        delete_volumes(self.conn, made)
 
     # -- removal --------------------------------------------------------------------
 
@@ -523,11 +568,6 @@ class _Workers:
         if self._errors:
             raise self._errors[0]
         return self._results
-
-
-def _leftover(model, vm, mac):
-    """A host entry named after the VM with its MAC: the reservation of an interrupted run."""
-    return vm is not None and any(h["mac"] == mac and h["name"] == vm for h in model["hosts"])
 
 
 def _network_has_dhcp(conn, nic):

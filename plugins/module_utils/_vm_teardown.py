@@ -66,14 +66,20 @@ def remove_domain(conn, vm, dom, info, keep=(), release_dhcp=True):
         call("stop VM %s" % vm, dom.destroy)
     flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
     call("undefine VM %s" % vm, dom.undefineFlags, flags)
-    by_pool = {}
-    for pool, volume in info["volumes"]:
-        if volume.startswith(WORK_PREFIX) and volume not in keep:
-            by_pool.setdefault(pool, []).append(volume)
+    volumes = [(pool, volume) for pool, volume in info["volumes"]
+               if volume.startswith(WORK_PREFIX) and volume not in keep]
     # The entry first: listing a pool waits while libvirt still stops other VMs.
     if release_dhcp and info["mac"] and info["network"]:
         _network.release(conn, info["network"], info["mac"])
+    delete_volumes(conn, volumes)
+
+
+def delete_volumes(conn, volumes):
+    """Delete (pool, name) `volumes` and the image layers that nothing uses any more."""
+    by_pool = {}
+    for pool, volume in volumes:
+        by_pool.setdefault(pool, []).append(volume)
     with _STORE_LOCK:
-        for pool, volumes in by_pool.items():
+        for pool, names in by_pool.items():
             store = Store(conn, pool)
-            store.delete(store.graph().removal(volumes))
+            store.delete(store.graph().removal(names))
