@@ -229,6 +229,7 @@ def read(xml):
         "vnc_port": int(vnc.get("port")) if vnc is not None and vnc.get("port") not in (None, "-1") else None,
         "vnc_listen": vnc.get("listen") if vnc is not None else None,
         "volumes": [(d.get("pool"), d.get("volume")) for d in root.findall("devices/disk/source") if d.get("volume")],
+        "files": [d.get("file") for d in root.findall("devices/disk/source") if d.get("file")],
     }
 
 

@@ -15,10 +15,12 @@ import time
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import kind, layer_volume
+from ansible_collections.virter.core.plugins.module_utils._vm_inventory import domains
 
 
 class LayerService:
     def __init__(self, conn, pool, check_mode=False, now=None):
+        self.conn = conn
         self.store = Store(conn, pool)
         self.check_mode = check_mode
         self.now = time.time() if now is None else now
@@ -42,7 +44,9 @@ class LayerService:
 
     def pruned(self, grace, unused_for=None):
         """Remove every layer nothing uses, except those younger than `grace` seconds;
-        with `unused_for`, first the images whose top layer was not read for that long."""
+        with `unused_for`, first the images whose top layer was not read for that long.
+        Work volumes no domain uses and older than `grace` (what interrupted runs left)
+        go first, so the layers they held go too."""
         vols = self.store.volumes()
         graph = self.store.graph()
         stale = []
@@ -52,16 +56,27 @@ class LayerService:
                 top = vols.get(info.parent) if kind(name)[0] == "tag" else None
                 if top is not None and top.atime is not None and top.atime + unused_for < self.now:
                     stale.append(name)
-        # Tags are never backed by: removing one needs no check. Its layers go below,
-        # like any other unused layer, under the same grace.
-        tags = stale
 
         def young(name):
             info = vols[name]
             return max(info.mtime or 0, info.ctime or 0) + grace > self.now
 
+        used = self._used_by_domains()
+        leftovers = sorted(name for name in vols if kind(name)[0] == "work" and not young(name)
+                           and (self.store.pool_name, name) not in used and vols[name].path not in used)
+        # Tags and work volumes are never backed by: removing one needs no check. Their
+        # layers go below, like any other unused layer, under the same grace.
+        first = stale + leftovers
         layers = sorted(vol for vol in vols if kind(vol)[0] == "layer")
-        return self._remove(graph.removal(layers, keep=young, gone=tags), first=tags)
+        return self._remove(graph.removal(layers, keep=young, gone=first), first=first)
+
+    def _used_by_domains(self):
+        """(pool, volume) pairs and file paths of every domain's disks."""
+        used = set()
+        for _dom, info in domains(self.conn).values():
+            used.update(info["volumes"])
+            used.update(info["files"])
+        return used
 
     def _remove(self, rest, first):
         order = list(first) + list(rest)
@@ -75,6 +90,7 @@ class LayerService:
             "changed": bool(removed),
             "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],
             "removed_images": [kind(vol)[1] for vol in removed if kind(vol)[0] == "tag"],
+            "removed_work_volumes": [vol for vol in removed if kind(vol)[0] == "work"],
             "diff": removal_diff(self.store.volumes(), removed),
         }
 

@@ -28,6 +28,9 @@ options:
         does, unless O(force)), then the layers below it that nothing else uses.
       - V(pruned) removes every layer nothing uses. With O(unused_for), the images whose
         top layer was not read for that long are removed first.
+      - V(pruned) also removes what interrupted runs left in the pool, older than O(grace)
+        - C(virter:work:) volumes (of a VM that was never defined, of an import or a commit)
+        that no domain uses as a disk - and then the layers only they used.
     type: str
     choices: [absent, pruned]
     required: true
@@ -48,9 +51,10 @@ options:
     type: str
   grace:
     description:
-      - With O(state=pruned), never remove a layer whose file was written or changed
-        within this duration, so that an import in flight keeps its new layers.
-      - A layer a C(virter:work:) volume is backed by is always kept.
+      - With O(state=pruned), never remove a layer or a work volume whose file was written
+        or changed within this duration, so that an import or a VM creation in flight
+        keeps its volumes.
+      - A layer a C(virter:work:) volume younger than this is backed by is kept.
     type: str
     default: 1h
 extends_documentation_fragment:
@@ -102,6 +106,12 @@ removed_images:
   type: list
   elements: str
   sample: [debian-12]
+removed_work_volumes:
+  description: Names of the C(virter:work:) volumes that interrupted runs left and that were removed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["virter:work:web-3", "virter:work:web-3-cidata"]
 diff:
   description:
     - The digests of the layers and the names of the images in the pool, before and

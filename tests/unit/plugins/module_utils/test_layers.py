@@ -58,3 +58,14 @@ def test_check_mode_returns_what_the_real_run_does(pool, run, removed):
     assert real["changed"] is bool(removed)
     assert real["diff"] == removal_diff(before, removed)
     assert volumes(pool) == sorted(set(before) - set(removed))
+
+
+def test_pruned_removes_work_volumes_no_domain_uses_and_the_layers_only_they_held(pool):
+    storage = pool.storagePoolLookupByName(POOL)
+    storage.createXML(volume_xml("virter:work:web-3", 1024, backing_digest=C), 0)
+    young = LayerService(pool, POOL, now=10).pruned(grace=100)
+    assert young["removed_work_volumes"] == [] and "virter:work:web-3" in volumes(pool)
+    result = LayerService(pool, POOL).pruned(0)
+    assert result["removed_work_volumes"] == ["virter:work:web-3"]
+    assert result["removed"] == [C]
+    assert "virter:work:web-3" not in volumes(pool)
