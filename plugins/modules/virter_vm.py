@@ -283,6 +283,20 @@ notes:
   - Runs on the hypervisor. With a remote O(uri), waiting and lease release need the
     module to reach the VMs; run it on the hypervisor, or wait from the controller with
     M(ansible.builtin.wait_for_connection).
+  - Nothing half-made stays when the task fails - a VM whose definition fails loses its
+    volumes and host entry again, and a new VM that does not start is removed.
+  - A run that was killed can leave parts of a VM it had not defined yet. The next run of
+    that VM or group (any O(state)) removes them, and so does M(virter.core.virter_layer)
+    with O(virter.core.virter_layer#module:state=pruned) for the volumes. These parts are
+    the collection's own - DHCP host entries named after a VM or group member that has no
+    domain (every entry the collection adds names its VM; nameless entries, virter's own
+    and those of O(virter.core.virter_network#module:dhcp_ids), are never touched), and
+    the work volumes C(virter:work:<vm>), C(virter:work:<vm>-cidata) and
+    C(virter:work:<vm>-<disk>) of such a VM that no domain uses.
+  - Two runs that converge the same VM or group at the same time are not supported; runs
+    about different VMs are.
+  - O(vcpus) beyond what the hypervisor allows for the virtualization type and O(memory)
+    beyond the hypervisor's RAM are refused before anything is made.
 seealso:
   - module: virter.core.virter_vm_info
   - module: virter.core.virter_image

@@ -42,6 +42,8 @@ CASES = [
     ({"user": "debian", "user_data": {"users": [{"name": "alice"}]}}, "neither 'default' nor an entry for debian"),
     ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
     ({"count": 300}, "free ids"),
+    ({"vcpus": 100000}, "vcpus 100000 of VM vtest-bad is more than the"),
+    ({"memory": "100T"}, "memory of VM vtest-bad (104857600 MiB) is more than the hypervisor has"),
 ]
 
 
