@@ -476,6 +476,8 @@ class VmService:
     def _leftovers(self):
         """(host entries, (pool, volume) pairs) that runs interrupted before defining this
         task's VMs left (_vm_leftovers says which are the collection's own)."""
+        if self._group() is None and self.params["name"] in self.domains:
+            return [], []  # a VM with a domain left nothing: it was defined
         pool = self.params["pool"]
         present = set()
         for name in set([pool] + [disk["pool"] for disk in self.spec["disks"]]):
