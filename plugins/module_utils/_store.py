@@ -79,6 +79,10 @@ class Store:
             self._volumes = found
         return self._volumes
 
+    def available(self):
+        """The bytes free in the pool."""
+        return self._call("read storage pool %s" % self.pool_name, self.pool.info)[3]
+
     def names(self):
         """The names of every volume in the pool, in one call that describes none."""
         if self._volumes is not None:
@@ -91,6 +95,10 @@ class Store:
     def refresh(self):
         """Let libvirt see files placed in the pool directory; list again when asked."""
         self._call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
+        self._volumes = None
+
+    def reread(self):
+        """List again when asked: another run has changed the pool (through libvirt)."""
         self._volumes = None
 
     def _info(self, vol):

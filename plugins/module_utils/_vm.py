@@ -289,8 +289,16 @@ class VmService:
             if free < auto:
                 raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
                     model["name"], model["cidr"], free, auto))
+        raw = {}
         for disk in self.spec["disks"]:
             Store(self.conn, disk["pool"])  # a missing disk pool fails before anything changes
+            if disk["format"] == "raw":  # allocated in full when made
+                raw[disk["pool"]] = raw.get(disk["pool"], 0) + disk["size"] * len(create)
+        for pool, size in raw.items():
+            available = Store(self.conn, pool).available()
+            if size > available:
+                raise Conflict("the raw disks of %d new VMs need %d MiB in storage pool %s, which has %d MiB free"
+                               % (len(create), size >> 20, pool, available >> 20))
         for nic in self.spec["nics"]:
             if nic["type"] == "network" and _network.lookup(self.conn, nic["source"]) is None:
                 raise NotFound("network %s of an extra NIC does not exist" % nic["source"])

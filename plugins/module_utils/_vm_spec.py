@@ -84,7 +84,7 @@ def check(params):
         "image": params.get("image"),
         "memory": memory,
         "vcpus": params["vcpus"],
-        "boot_capacity": _positive_size(params["boot_capacity"], "boot_capacity"),
+        "boot_capacity": _qcow2_size(_positive_size(params["boot_capacity"], "boot_capacity"), "boot_capacity"),
         "disks": _disks(params.get("disks") or [], params["pool"], params["arch"]),
         "nics": _nics(params.get("nics") or []),
         "mounts": _mounts(params.get("mounts") or []),
@@ -117,6 +117,16 @@ def _positive_size(value, what):
     return size
 
 
+# What a qcow2 file with the 64 KiB clusters libvirt makes can address (qemu-img refuses more).
+QCOW2_MAX = 2 * 1024 ** 5
+
+
+def _qcow2_size(size, what):
+    if size > QCOW2_MAX:
+        raise InvalidInput("%s is larger than the 2 PiB a qcow2 volume can hold" % what)
+    return size
+
+
 def _disks(disks, default_pool, arch):
     seen = set()
     result = []
@@ -130,10 +140,12 @@ def _disks(disks, default_pool, arch):
             raise InvalidInput("disk %s: bus ide exists only for arch amd64 (as SATA on q35); use virtio or scsi"
                                % name)
         seen.add(name)
+        size = _positive_size(disk.get("size"), "size of disk %s" % name)
+        fmt = disk.get("format") or "qcow2"
         result.append({
             "name": name,
-            "size": _positive_size(disk.get("size"), "size of disk %s" % name),
-            "format": disk.get("format") or "qcow2",
+            "size": _qcow2_size(size, "size of disk %s" % name) if fmt == "qcow2" else size,
+            "format": fmt,
             "bus": disk.get("bus") or "virtio",
             "pool": disk.get("pool") or default_pool,
         })

@@ -44,6 +44,9 @@ CASES = [
     ({"count": 300}, "free ids"),
     ({"vcpus": 100000}, "vcpus 100000 of VM vtest-bad is more than the"),
     ({"memory": "100T"}, "memory of VM vtest-bad (104857600 MiB) is more than the hypervisor has"),
+    ({"boot_capacity": "3000T"}, "boot_capacity is larger than the 2 PiB a qcow2 volume can hold"),
+    ({"disks": [{"name": "a", "size": "3000T"}]}, "size of disk a is larger than the 2 PiB"),
+    ({"disks": [{"name": "a", "size": "100000T", "format": "raw"}]}, "MiB free"),
 ]
 
 

@@ -72,6 +72,8 @@ def test_disk_defaults():
     ({"memory": "100B"}, "at least 1 KiB"),
     ({"mounts": [{"host": "/srv", "vm": "/" + "x" * 36}]}, "longer than 36 bytes"),
     ({"arch": "arm64", "disks": [{"name": "a", "size": "1G", "bus": "ide"}]}, "bus ide exists only"),
+    ({"boot_capacity": "2049T"}, "boot_capacity is larger than the 2 PiB a qcow2 volume can hold"),
+    ({"disks": [{"name": "a", "size": "3000T"}]}, "size of disk a is larger than the 2 PiB"),
 ])
 def test_bad_input(override, message):
     with pytest.raises(InvalidInput, match=message):
