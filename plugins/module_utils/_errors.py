@@ -40,3 +40,13 @@ class LibvirtError(VirterError):
         message = error.get_error_message() if hasattr(error, "get_error_message") else str(error)
         super(LibvirtError, self).__init__("cannot %s: %s" % (action, message))
         self.code = error.get_error_code() if hasattr(error, "get_error_code") else None
+
+
+class TransferFailed(VirterError):
+    """Bytes stopped flowing half way (a registry, a web server, a libvirt stream).
+    Nothing half-done is kept, so running the task again starts the transfer again."""
+
+    def __init__(self, what, done, total, reason):
+        amount = "%d of %d bytes" % (done, total) if total is not None else "%d bytes" % done
+        super(TransferFailed, self).__init__("%s broke off after %s (%s); run the task again to retry" % (
+            what, amount, reason))

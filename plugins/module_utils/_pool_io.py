@@ -18,7 +18,7 @@ try:
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, TransferFailed
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
 
 
@@ -46,9 +46,9 @@ def local_path(store, info):
 def upload(conn, vol, path):
     """Send the local file `path` into `vol`."""
     size = os.path.getsize(path)
-    stream = conn.newStream(0)
+    stream = _opened(conn, vol.upload, size, "upload into volume %s" % vol.name())
+    done = 0
     try:
-        vol.upload(stream, 0, size, 0)
         with open(path, "rb") as src:
             while True:
                 chunk = src.read(CHUNK)
@@ -56,11 +56,12 @@ def upload(conn, vol, path):
                     break
                 while chunk:
                     sent = stream.send(chunk)
+                    done += sent
                     chunk = chunk[sent:]
         stream.finish()
     except libvirt.libvirtError as exc:
         _abort(stream)
-        raise LibvirtError("upload into volume %s" % vol.name(), exc)
+        raise TransferFailed("the upload into volume %s" % vol.name(), done, size, _message(exc))
     except BaseException:
         _abort(stream)
         raise
@@ -68,21 +69,47 @@ def upload(conn, vol, path):
 
 def download(conn, vol, out):
     """Write the whole of `vol` into the binary file object `out`."""
-    stream = conn.newStream(0)
+    stream = _opened(conn, vol.download, 0, "download volume %s" % vol.name())
+    done = 0
     try:
-        vol.download(stream, 0, 0, 0)
         while True:
             chunk = stream.recv(CHUNK)
             if not chunk:
                 break
             out.write(chunk)
+            done += len(chunk)
         stream.finish()
     except libvirt.libvirtError as exc:
         _abort(stream)
-        raise LibvirtError("download volume %s" % vol.name(), exc)
+        raise TransferFailed("the download of volume %s" % vol.name(), done, _physical(vol),
+                             _message(exc))
     except BaseException:
         _abort(stream)
         raise
+
+
+def _opened(conn, start, length, action):
+    """A stream that `start` (vol.upload or vol.download) has attached to the volume;
+    a refusal here is libvirt's, not a broken transfer."""
+    stream = conn.newStream(0)
+    try:
+        start(stream, 0, length, 0)
+    except libvirt.libvirtError as exc:
+        _abort(stream)
+        raise LibvirtError(action, exc)
+    return stream
+
+
+def _physical(vol):
+    """The volume's file size, when libvirt still answers."""
+    try:
+        return vol.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2]
+    except libvirt.libvirtError:
+        return None
+
+
+def _message(exc):
+    return exc.get_error_message() or str(exc)
 
 
 def _abort(stream):
@@ -94,13 +121,12 @@ def _abort(stream):
 
 def upload_bytes(conn, vol, data):
     """Send `data` (small: a cloud-init seed) into `vol`."""
-    stream = conn.newStream(0)
+    stream = _opened(conn, vol.upload, len(data), "upload into volume %s" % vol.name())
+    sent = 0
     try:
-        vol.upload(stream, 0, len(data), 0)
-        sent = 0
         while sent < len(data):
             sent += stream.send(data[sent:])
         stream.finish()
     except libvirt.libvirtError as exc:
         _abort(stream)
-        raise LibvirtError("upload into volume %s" % vol.name(), exc)
+        raise TransferFailed("the upload into volume %s" % vol.name(), sent, len(data), _message(exc))

@@ -19,19 +19,14 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.virter.core.plugins.module_utils._codecs import decompressed_reader
-from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, VirterError
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK, LayerSink, pump
 from ansible_collections.virter.core.plugins.module_utils._oci import COMPRESSION_OF
 from ansible_collections.virter.core.plugins.module_utils._registry import client_for
 from ansible_collections.virter.core.plugins.module_utils._remote_image import fetch
 from ansible_collections.virter.core.plugins.module_utils._store_names import backing_path, kind, layer_volume
 from ansible_collections.virter.core.plugins.module_utils._threaded_reader import ThreadedReader
-
-try:
-    from requests.exceptions import RequestException
-except ImportError:
-    RequestException = OSError  # reported by _registry when a pull is asked for
-
+from ansible_collections.virter.core.plugins.module_utils._transfer import TRANSPORT_ERRORS, reason
 
 # Decompressed data moves between the threads in pieces this big: with 1 MiB pieces the
 # hand-overs between four threads cost more than the decompression.
@@ -133,8 +128,9 @@ class _BlobSource:
                         sha.update(chunk)
                         seen[0] += len(chunk)
                         write(chunk)
-                except (RequestException, OSError) as exc:
-                    raise VirterError("the download of %s broke off: %s" % (self.what, exc))
+                except TRANSPORT_ERRORS as exc:
+                    raise TransferFailed("the download of blob %s (%s)" % (self.layer.digest, self.what),
+                                         seen[0], self.layer.size, reason(exc))
 
             # Three stages in threads: receive (and hash the blob), decompress, hash
             # the data (and write it, in the sink's own thread).

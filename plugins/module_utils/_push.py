@@ -86,5 +86,5 @@ def _upload_layer(store, client, diff_id, compression, local_io):
                 raise Conflict("layer %s in pool %s is damaged: its data has digest %s; nothing was "
                                "pushed" % (diff_id, store.pool_name, found))
 
-        digest, size = client.upload(checked())
+        digest, size = client.upload(checked(), "the compressed blob of layer %s" % diff_id)
     return Descriptor(LAYER_TYPES[compression], digest, size)

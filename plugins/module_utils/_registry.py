@@ -22,14 +22,19 @@ __metaclass__ = type
 
 import hashlib
 import os
-import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urljoin, urlparse, urlunparse
 
-from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, VirterError
+from ansible_collections.virter.core.plugins.module_utils._errors import (
+    InvalidInput,
+    NotFound,
+    TransferFailed,
+    VirterError,
+)
 from ansible_collections.virter.core.plugins.module_utils._oci import ACCEPT, DOCKER_MANIFEST, MAX_MANIFEST
+from ansible_collections.virter.core.plugins.module_utils._transfer import TRANSPORT_ERRORS, reason
 
 try:
     import oras.auth
@@ -69,13 +74,6 @@ def auth_files():
         os.environ.get("DOCKER_CONFIG") and os.path.join(os.environ["DOCKER_CONFIG"], "config.json"),
     ]
     return [path for path in candidates if path and os.path.isfile(path)]
-
-
-def _reason(exc):
-    """The useful end of a requests error ('[Errno 111] Connection refused')."""
-    text = str(exc)
-    found = re.findall(r"\[Errno -?\d+\] [^'\")]+|Read timed out|timed out|[A-Z_]+ \w+ \([^)]*\)", text)
-    return found[-1] if found else text
 
 
 def _error_text(response):
@@ -123,11 +121,11 @@ class RegistryClient:
                 if self._verify and "certificate" in str(exc).lower():
                     raise VirterError("the TLS certificate of registry %s cannot be verified (%s); for a "
                                       "registry with a self-signed certificate set registry_tls_verify: "
-                                      "false" % (self.ref.registry, _reason(exc)))
-                failed.append("%s: %s" % (scheme, _reason(exc)))
+                                      "false" % (self.ref.registry, reason(exc)))
+                failed.append("%s: %s" % (scheme, reason(exc)))
                 continue
             except requests.exceptions.RequestException as exc:
-                failed.append("%s: %s" % (scheme, _reason(exc)))
+                failed.append("%s: %s" % (scheme, reason(exc)))
                 continue
             response.close()
             self._use(registry, scheme, response)
@@ -160,8 +158,10 @@ class RegistryClient:
             return self._no_credentials()
         return "registry %s refused the credentials for %s" % (self.ref.registry, self.ref.repository)
 
-    def _request(self, method, url, headers=None, **kwargs):
-        """oras-py's authenticated request, without its retry-with-sleeps decorator."""
+    def _request(self, method, url, headers=None, fault=None, **kwargs):
+        """oras-py's authenticated request, without its retry-with-sleeps decorator.
+        `fault(exc)`: the error to raise when the connection fails (default: which
+        request failed)."""
         headers = dict(headers or {})
         if self._basic:
             # Sent up front: a streamed body cannot be sent twice after a 401.
@@ -170,9 +170,11 @@ class RegistryClient:
                              oras.provider.Registry.do_request)
         try:
             response = do_request(self._oras, url, method, headers=headers, **kwargs)
-        except requests.exceptions.RequestException as exc:
+        except TRANSPORT_ERRORS as exc:
+            if fault is not None:
+                raise fault(exc)
             raise VirterError("registry %s: %s %s failed: %s" % (
-                self.ref.registry, method, urlparse(url).path, _reason(exc)))
+                self.ref.registry, method, urlparse(url).path, reason(exc)))
         except ValueError:
             # oras-py: "Cannot respond to request for authentication."
             raise VirterError(self._refused())
@@ -207,7 +209,7 @@ class RegistryClient:
             return None
         self._expect(response, (200,), "get the manifest of %s" % self.ref)
         with response:
-            body = response.raw.read(MAX_MANIFEST + 1, decode_content=True)
+            body = self._read_small(response, MAX_MANIFEST, "the manifest of %s" % self.ref)
         if len(body) > MAX_MANIFEST:
             raise InvalidInput("the manifest of %s is larger than %d bytes: not a virter image" % (
                 self.ref, MAX_MANIFEST))
@@ -231,12 +233,26 @@ class RegistryClient:
             raise InvalidInput("blob %s of %s has %d bytes, more than the %d a virter config has" % (
                 digest, self.ref, size, limit))
         with self.blob(digest) as response:
-            data = response.raw.read(limit + 1, decode_content=True)
+            data = self._read_small(response, limit, "blob %s of %s" % (digest, self.ref), size)
         found = "sha256:" + hashlib.sha256(data).hexdigest()
         if found != digest or len(data) != size:
             raise InvalidInput("blob %s of %s is corrupt: its %d bytes have digest %s" % (
                 digest, self.ref, len(data), found))
         return data
+
+    def _read_small(self, response, limit, what, size=None):
+        """At most `limit` + 1 bytes of a streamed answer."""
+        body = bytearray()
+        try:
+            while len(body) <= limit:
+                chunk = response.raw.read(limit + 1 - len(body), decode_content=True)
+                if not chunk:
+                    break
+                body += chunk
+        except TRANSPORT_ERRORS as exc:
+            raise TransferFailed("the download of %s from registry %s" % (what, self.ref.registry),
+                                 len(body), size, reason(exc))
+        return bytes(body)
 
     def has_blob(self, digest):
         self.connect()
@@ -249,10 +265,10 @@ class RegistryClient:
 
     # -- writing ----------------------------------------------------------------------
 
-    def upload(self, chunks):
+    def upload(self, chunks, what):
         """Upload the blob made of `chunks` (an iterable of bytes) as it is produced:
-        one chunked PATCH, then PUT with the digest computed on the way.
-        Returns (digest, size)."""
+        one chunked PATCH, then PUT with the digest computed on the way. `what` names
+        the blob for the message of a broken upload. Returns (digest, size)."""
         self.connect()
         started = self._request("POST", self._base + "blobs/uploads/", headers={"Content-Length": "0"})
         self._expect(started, (202,), "start a blob upload to %s" % self.ref.repository)
@@ -266,8 +282,12 @@ class RegistryClient:
                 sent[0] += len(chunk)
                 yield chunk
 
+        def broken(exc):
+            return TransferFailed("the upload of %s to registry %s" % (what, self.ref.registry), sent[0], None,
+                                  reason(exc))
+
         try:
-            patched = self._request("PATCH", session, data=hashed(),
+            patched = self._request("PATCH", session, data=hashed(), fault=broken,
                                     headers={"Content-Type": "application/octet-stream"})
             self._expect(patched, (202,), "upload a blob to %s" % self.ref.repository)
             session = urljoin(patched.url, patched.headers.get("Location", ""))

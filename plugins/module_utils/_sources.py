@@ -18,8 +18,9 @@ from ansible.module_utils.urls import SSLValidationError, open_url
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
-from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed
 from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, copy_file, pump
+from ansible_collections.virter.core.plugins.module_utils._transfer import reason
 
 _NETWORK_ERRORS = (URLError, UrlConnectionError, SSLValidationError, http_client.HTTPException, OSError)
 
@@ -48,14 +49,21 @@ class HttpSource:
 
     def copy_into(self, out, on_header):
         length = self._response.headers.get("Content-Length")
-        try:
-            found = pump(self._response.read, LayerSink(out, on_header))
-        except _NETWORK_ERRORS as exc:
-            raise InvalidInput("download of %s broke off: %s" % (self.url, exc))
-        if length is not None and length.isdigit() and int(length) != found.size:
-            raise InvalidInput("download of %s broke off after %d of %s bytes" % (
-                self.url, found.size, length))
-        return found
+        total = int(length) if length is not None and length.isdigit() else None
+        sink = LayerSink(out, on_header)
+
+        def read(size):
+            # Only the reads: a write error (a full disk) is not the network's.
+            try:
+                chunk = self._response.read(size)
+            except _NETWORK_ERRORS as exc:
+                raise TransferFailed("the download of %s" % self.url, sink.size, total, reason(exc))
+            if not chunk and total is not None and sink.size < total:
+                raise TransferFailed("the download of %s" % self.url, sink.size, total,
+                                     "the server closed the connection")
+            return chunk
+
+        return pump(read, sink)
 
 
 class FileSource:

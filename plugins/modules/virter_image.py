@@ -195,6 +195,9 @@ notes:
     O(checksum) changed.
   - Needs C(qemu-img) on the machine the module runs on to check downloaded files and to
     save images; without it the checks of the qcow2 header still apply.
+  - A download, pull or push whose connection breaks off fails, saying what it was
+    transferring and how far it got; the layers a failed pull or download added are
+    removed and a failed push changes no tag, so running the task again retries it.
 seealso:
   - module: virter.core.virter_image_info
   - module: virter.core.virter_layer
