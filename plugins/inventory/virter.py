@@ -24,7 +24,9 @@ description:
     URI's user, port, C(keyfile), C(command) and C(known_hosts)), so the hypervisor's host key
     is checked as libvirt checks it (libvirt's C(no_verify) is not followed), and the VM's own
     key is checked under the VM's name (C(HostKeyAlias)).
-  - The inventory file name must end in C(.virter.yml) or C(.virter.yaml).
+  - The inventory file name must end in C(.virter.yml) or C(.virter.yaml). A source with a key
+    that is not an option of this plugin (or of C(constructed) and the inventory cache) is
+    refused, as are an empty O(uri) and unknown keys in O(filters).
 author:
   - virter.core contributors (@virter-core)
 requirements:
@@ -47,7 +49,9 @@ options:
     description: Only VMs whose access network has this name (default any).
     type: str
   filters:
-    description: Only VMs whose attributes match; every key given must match.
+    description:
+      - Only VMs whose attributes match; every key given must match.
+      - Keys other than the ones below, and empty values, are refused.
     type: dict
     default: {}
     suboptions:
@@ -114,12 +118,13 @@ import hashlib
 import os
 import tempfile
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
+from ansible_collections.virter.core.plugins.module_utils._inventory_config import check_config
 from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
 from ansible_collections.virter.core.plugins.module_utils._keys import default_private_key_file
 
@@ -139,7 +144,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        config = self._read_config_data(path)
+        options = dict((name, self.get_option(name)) for name in ("uri", "network", "filters"))
+        try:
+            check_config(config, options, self.option_definitions)
+        except VirterError as exc:
+            raise AnsibleParserError("virter inventory %s: %s" % (path, exc.msg))
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
         found = None

@@ -1,12 +1,13 @@
 """The inventory plugin over VMs virter_vm made and never booted: `ansible-inventory --list`
 with and without include_stopped, and two sources with their own known_hosts files.
 (Running VMs: test_lab.py.)"""
+import json
 from pathlib import Path
 
 import yaml
 
 from helpers.ansible_run import run_task
-from helpers.inventory import list_inventory
+from helpers.inventory import list_inventory, plain, run_inventory
 
 VM = "virter.core.virter_vm"
 
@@ -53,6 +54,13 @@ def test_stopped_vms(tiny_image, tmp_path):
 
         running_only = inventory(tmp_path)
         assert running_only["_meta"]["hostvars"] == {}
+
+        # A misspelt filter key would match every VM: the source is refused instead.
+        source = tmp_path / "bad.virter.yml"
+        write_source(source, include_stopped=True, filters={"group": "vtest-inv", "colour": "blue"})
+        refused = run_inventory(source, env={"ANSIBLE_INVENTORY_UNPARSED_FAILED": "true"})
+        assert refused.returncode != 0 and "unknown filter colour" in refused.stderr, refused.stderr
+        assert plain(json.loads(run_inventory(source).stdout))["_meta"]["hostvars"] == {}
     finally:
         gone = run_task(VM, dict(args, count=0))
     assert gone["changed"] and not gone.get("failed"), gone

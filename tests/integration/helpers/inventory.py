@@ -1,5 +1,6 @@
 """`ansible-inventory --list` over an inventory source, as plain data."""
 import json
+import os
 import subprocess
 
 
@@ -14,8 +15,13 @@ def plain(value):
     return value
 
 
+def run_inventory(source, env=None):
+    """The finished `ansible-inventory --list` process."""
+    return subprocess.run(["ansible-inventory", "-i", str(source), "--list"], capture_output=True, text=True,
+                          check=False, timeout=120, env={**os.environ, **(env or {})})
+
+
 def list_inventory(source):
-    proc = subprocess.run(["ansible-inventory", "-i", str(source), "--list"],
-                          capture_output=True, text=True, check=False, timeout=120)
+    proc = run_inventory(source)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return plain(json.loads(proc.stdout))

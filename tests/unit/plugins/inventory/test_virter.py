@@ -164,3 +164,31 @@ def test_ssh_args_jump_through_remote_hypervisors():
                          "ProxyCommand=ssh -o BatchMode=yes -p 2222 -l root -i /k -W %h:%p hv1"]
     # A transport without SSH has no hypervisor to jump through: the VMs are reached directly.
     assert "Proxy" not in ssh_args_for("qemu+tls://hv1/system", "/kh", "web")
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"colour": "blue"}, "unknown option colour (the options are: cache,"),
+    ({"filter": {"group": "web"}, "colour": 1}, "unknown options colour, filter (did you mean filters?"),
+    ({"filters": {"colour": "blue"}}, "unknown filter colour (the filters are: group, image, name)"),
+    ({"filters": {"grup": "web"}}, "unknown filter grup (did you mean group?"),
+    ({"filters": {"image": ""}}, "filter image must be a non-empty string, not ''"),
+    ({"filters": {"group": ["web"]}}, "filter group must be a non-empty string"),
+    ({"uri": ""}, "uri '' is not a libvirt URI"),
+    ({"uri": ["qemu:///system", " "]}, "uri ' ' is not a libvirt URI"),
+    ({"uri": []}, "uri names no libvirt URI"),
+    ({"network": ""}, "network is empty"),
+])
+def test_bad_sources_are_refused_before_any_connection(tmp_path, options, words):
+    """No test:///default fixture: a refused source never connects."""
+    from ansible.errors import AnsibleParserError
+
+    with pytest.raises(AnsibleParserError) as failed:
+        run_plugin(tmp_path, **options)
+    assert str(failed.value).startswith("virter inventory %s: " % (tmp_path / "lab.virter.yml"))
+    assert words in str(failed.value), str(failed.value)
+
+
+def test_unset_filters_and_constructed_options_are_accepted(conn, tmp_path):
+    inventory = run_plugin(tmp_path, filters={"name": None, "group": "web"}, strict=True, compose={},
+                           leading_separator=True, cache=False)
+    assert sorted(inventory.hosts) == ["web-5", "web-6"]
