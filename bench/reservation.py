@@ -1,6 +1,6 @@
 """How long one DHCP host reservation takes on a network with many host entries.
 
-Creates network vtest-bench (192.168.211.1/16, bridge vtbr-bench) with `--entries`
+Creates network vtest-bench (10.211.0.1/16, bridge vtbr-bench) with `--entries`
 host entries (ids 2..), then reserves the lowest free id and releases it again
 `--rounds` times, and prints the median reservation time in milliseconds. The network
 is removed at the end. Run it where the VMs' network lives (the release drops leases):
@@ -34,7 +34,7 @@ def main():
     name = "vtest-bench"
     service = _network.NetworkService(conn)
     service.present({
-        "name": name, "cidr": "192.168.211.1/16", "forward_mode": "nat", "dhcp": True,
+        "name": name, "cidr": "10.211.0.1/16", "forward_mode": "nat", "dhcp": True,
         "dhcp_ids": {"first": 2, "count": args.entries}, "domain": None, "bridge": "vtbr-bench",
         "autostart": False, "dnsmasq_options": [], "restart": "never",
     })

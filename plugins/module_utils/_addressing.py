@@ -27,7 +27,10 @@ MAX_ID = 0xFFFFFF
 # The lowest id a VM gets: 1 is the host's own address in virter's rule (x.y.z.1).
 FIRST_VM_ID = 2
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+_DNS_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# The longest DNS name in text form (RFC 1035's 255 octets on the wire).
+MAX_DNS_NAME = 253
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([A-Za-z]*)\s*$")
 _SIZE_UNITS = {
@@ -42,10 +45,21 @@ _SIZE_UNITS = {
 
 def validate_name(name, what="name"):
     """Return `name` if the collection may create an object of that name, else raise."""
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise InvalidInput(
             "invalid %s %r: use 1 to 63 letters, digits, '.', '_' or '-', starting with a "
             "letter or digit" % (what, name))
+    return name
+
+
+def validate_dns_name(name, what="domain"):
+    """Return `name` if it is a DNS name: labels of 1 to 63 letters, digits or '-', not
+    starting or ending with '-', joined by '.', at most 253 characters; else raise."""
+    if not isinstance(name, str) or len(name) > MAX_DNS_NAME or not all(
+            _DNS_LABEL_RE.fullmatch(label) for label in name.split(".")):
+        raise InvalidInput(
+            "invalid %s %r: use a DNS name, labels of 1 to 63 letters, digits or '-' (not first or "
+            "last in a label) joined by '.', at most %d characters, e.g. lab.test" % (what, name, MAX_DNS_NAME))
     return name
 
 

@@ -16,7 +16,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, VirterError
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError, VirterError
+from ansible_collections.virter.core.plugins.module_utils._libvirt_uri import scheme_problem
 from ansible_collections.virter.core.plugins.module_utils._network_xml import LXML_IMPORT_ERROR
 
 try:
@@ -83,6 +84,9 @@ def connect(uri):
     try:
         return libvirt.open(uri)
     except libvirt.libvirtError as exc:
+        problem = scheme_problem(uri)
+        if problem:
+            raise InvalidInput("cannot connect to %s: %s" % (uri, problem))
         raise LibvirtError("connect to %s" % uri, exc)
 
 

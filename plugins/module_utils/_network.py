@@ -11,14 +11,17 @@ this file does the libvirt calls.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import os
 import shutil
 import subprocess
+import tempfile
 
 try:
     import libvirt
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
+from ansible_collections.virter.core.plugins.module_utils import _network_failures as failures
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
     free_ids,
@@ -36,6 +39,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
     NotFound,
 )
 from ansible_collections.virter.core.plugins.module_utils._network_xml import (
+    footprint,
     host_xml,
     interface_macs,
     parse_network,
@@ -129,19 +133,30 @@ class NetworkService:
     def _create(self, params):
         desired = plan.desired_network(params, None)
         desired["hosts"] = plan.wanted_hosts(params.get("dhcp_ids"), desired["cidr"]) or []
+        self._check_host(desired, [])
         after = plan.public_model(desired, True, params["autostart"])
         if not self.check_mode:
-            net = self._call("define network %s" % desired["name"], self.conn.networkDefineXML,
-                             render_network(desired))
+            net = self._define(desired, render_network(desired))
             try:
                 net.setAutostart(params["autostart"])
                 net.create()
             except libvirt.libvirtError as exc:
                 # Leave nothing behind: a network that cannot start is not half created.
                 net.undefine()
-                raise LibvirtError("start network %s" % desired["name"], exc)
+                raise _refusal("start network %s" % desired["name"], desired, exc)
             after = describe(net)
         return self._result(True, None, after)
+
+    def _check_host(self, desired, own):
+        """Refuse, before anything changes, what clashes with the hypervisor: see
+        plan.check_neighbours; and dnsmasq options the local dnsmasq refuses."""
+        interfaces = _interface_names(self.conn) if plan.new_bridge(desired, own) else None
+        plan.check_neighbours(desired, own, _footprints(self.conn, desired["name"]), interfaces)
+        options = desired["dnsmasq_options"]
+        if options and all(model["dnsmasq_options"] != options for model in own) and on_hypervisor(self.conn):
+            complaint = _dnsmasq_test(options)
+            if complaint is not None:
+                raise InvalidInput(failures.refused_options(options, complaint))
 
     def _converge(self, net, params):
         name = params["name"]
@@ -156,6 +171,7 @@ class NetworkService:
         if plan.removal_candidates(persistent["hosts"] + (live["hosts"] if live else []), wanted):
             protected = set(mac for _active, macs in attached_domains(self.conn, name).values() for mac in macs)
         desired["hosts"] = plan.hosts_for(persistent, desired["cidr"], wanted, protected)
+        self._check_host(desired, [model for model in (persistent, live) if model])
 
         # Ranges and host entries go by virNetworkUpdate, live and persistent, as long as
         # the subnet stays; a new subnet needs a new definition (and a restart).
@@ -186,7 +202,7 @@ class NetworkService:
             if restart:
                 net.destroy()
             if restart or not active:
-                self._start(net, name, old_xml)
+                self._start(net, desired, old_xml)
         before = plan.public_model(persistent, active, autostart)
         after = plan.public_model(desired, True, params["autostart"])
         if not self.check_mode:
@@ -201,23 +217,28 @@ class NetworkService:
         desired = plan.desired_network(params, fresh)
         desired["hosts"] = plan.hosts_for(
             fresh, desired["cidr"], plan.wanted_hosts(params.get("dhcp_ids"), desired["cidr"]), protected)
-        self._call("define network %s" % desired["name"], self.conn.networkDefineXML,
-                   render_network(desired, fresh_xml))
+        self._define(desired, render_network(desired, fresh_xml))
 
-    def _start(self, net, name, old_xml):
+    def _define(self, desired, xml):
+        try:
+            return self.conn.networkDefineXML(xml)
+        except libvirt.libvirtError as exc:
+            raise _refusal("define network %s" % desired["name"], desired, exc)
+
+    def _start(self, net, desired, old_xml):
         """Start the network; if the new definition does not start after a restart, the
         old one is defined and started again, so its VMs keep their network."""
         try:
             net.create()
         except libvirt.libvirtError as exc:
-            restored = ""
+            restored = None
             if old_xml is not None:
                 try:
                     self.conn.networkDefineXML(old_xml).create()
-                    restored = " (its previous definition was restored and started)"
+                    restored = "its previous definition was restored and started"
                 except libvirt.libvirtError:
-                    restored = " (restoring its previous definition failed too)"
-            raise LibvirtError("start network %s%s" % (name, restored), exc)
+                    restored = "restoring its previous definition failed too"
+            raise _refusal("start network %s" % desired["name"], desired, exc, restored)
 
     def _may_restart(self, policy, name):
         if policy == "always":
@@ -238,13 +259,6 @@ class NetworkService:
         _network_update(net, command, section, xml, flags)
 
     @staticmethod
-    def _call(action, func, *args):
-        try:
-            return func(*args)
-        except libvirt.libvirtError as exc:
-            raise LibvirtError(action, exc)
-
-    @staticmethod
     def _result(changed, before, after, restart_needed=False):
         tracker = DifferenceTracker()
         tracker.add("state", "present" if before else "absent", "present" if after else "absent")
@@ -255,6 +269,63 @@ class NetworkService:
             "restart_needed": restart_needed,
             "diff": tracker.get_before_after(),
         }
+
+
+def _refusal(action, desired, exc, then=None):
+    """The error for libvirt's refusal of network `desired`: a sentence of
+    _network_failures where there is one, else libvirt's message; `then`: what was done
+    about it."""
+    sentence = failures.explain(desired, exc.get_error_message() or "")
+    if sentence:
+        return Conflict(sentence + ("; " + then if then else ""))
+    return LibvirtError(action + (" (%s)" % then if then else ""), exc)
+
+
+def _footprints(conn, name):
+    """(name, bridge, subnets) of each definition (live, persistent) of every network
+    but `name`."""
+    found = []
+    for net in sorted(conn.listAllNetworks(0), key=lambda net: net.name()):
+        if net.name() == name:
+            continue
+        try:
+            xmls = set([net.XMLDesc(0)])
+            if net.isActive() and net.isPersistent():
+                xmls.add(persistent_xml(net))
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
+                continue  # removed meanwhile
+            raise LibvirtError("read network %s" % net.name(), exc)
+        found.extend((net.name(),) + footprint(xml) for xml in sorted(xmls))
+    return found
+
+
+def _interface_names(conn):
+    """Names of the hypervisor's interfaces, or None when libvirt cannot list them (not
+    every libvirt has an interface driver; its refusal to make the bridge is explained
+    instead)."""
+    try:
+        return [iface.name() for iface in conn.listAllInterfaces(0)]
+    except libvirt.libvirtError:
+        return None
+
+
+def _dnsmasq_test(options):
+    """What this host's dnsmasq says of `options` as lines of a configuration file, or
+    None when it takes them (or there is no dnsmasq here to ask)."""
+    search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin", "/sbin"])
+    tool = shutil.which("dnsmasq", path=search)
+    if tool is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", prefix="virter-dnsmasq-", suffix=".conf") as conf:
+        conf.write("".join(option + "\n" for option in options))
+        conf.flush()
+        try:
+            proc = subprocess.run([tool, "--test", "--conf-file=" + conf.name], capture_output=True,
+                                  text=True, timeout=30, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return proc.stderr if proc.returncode else None
 
 
 def _freeze(item):

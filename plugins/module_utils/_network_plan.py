@@ -10,6 +10,8 @@ PRIVATE to the collection: no stable API. Models are the dicts of _network_xml.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import ipaddress
+
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
     FIRST_VM_ID,
     dhcp_range,
@@ -18,9 +20,11 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import (
     id_from_mac,
     ids_for,
     parse_cidr,
+    validate_dns_name,
     validate_name,
 )
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
+from ansible_collections.virter.core.plugins.module_utils._network_failures import BRIDGE_ADVICE
 
 FORWARD_MODES = ("nat", "route", "open", "none")
 RESTART_POLICIES = ("never", "if_unused", "always")
@@ -55,6 +59,13 @@ def desired_network(params, actual):
         validate_name(params["bridge"], "bridge name")
         if len(params["bridge"]) > 15:
             raise InvalidInput("bridge name %s is longer than 15 characters, the most Linux takes" % params["bridge"])
+    if params.get("domain"):
+        validate_dns_name(params["domain"])
+    for option in params.get("dnsmasq_options") or []:
+        # libvirt writes each option as one line of dnsmasq's configuration file.
+        if any(ord(char) < 32 or ord(char) == 127 for char in option):
+            raise InvalidInput("invalid dnsmasq option %r: it has a line break or another control "
+                               "character; give each option as one line of dnsmasq.conf" % (option,))
 
     def kept(key):
         value = params.get(key)
@@ -70,6 +81,46 @@ def desired_network(params, actual):
         "ranges": [dhcp_range(iface)] if params["dhcp"] else [],
         "dnsmasq_options": list(params.get("dnsmasq_options") or []),
     }
+
+
+def check_neighbours(desired, own, others, interfaces):
+    """Refuse network `desired` (a model) when it would take what another network or an
+    interface of the hypervisor has: a subnet that overlaps another network's, or a
+    bridge name of another network or of an interface.
+
+    `own`: the network's models as it is (persistent, live; none when it is new): what
+    it has already is not refused. `others`: (name, bridge, subnets) of each definition
+    of every other network, from _network_xml.footprint. `interfaces`: names of the
+    hypervisor's interfaces, or None when libvirt cannot list them."""
+    subnet = parse_cidr(desired["cidr"]).network
+    if all(model["cidr"] is None or _subnet(model["cidr"]) != subnet for model in own):
+        for name, _bridge, subnets in others:
+            for other in subnets:
+                if other.version == 4 and other.network.overlaps(subnet):
+                    raise Conflict(
+                        "cidr %s of network %s overlaps the subnet %s of network %s: choose a subnet "
+                        "that no other libvirt network on the hypervisor uses"
+                        % (desired["cidr"], desired["name"], other.network, name))
+    bridge = new_bridge(desired, own)
+    if bridge is None:
+        return
+    for name, other, _subnets in others:
+        if other == bridge:
+            raise Conflict("bridge %s is the bridge of network %s already: %s" % (bridge, name, BRIDGE_ADVICE))
+    if interfaces is not None and bridge in interfaces:
+        raise Conflict("bridge %s cannot be made: the hypervisor has an interface of that name already; %s"
+                       % (bridge, BRIDGE_ADVICE))
+
+
+def new_bridge(desired, own):
+    """The bridge name `desired` asks for that the network (`own` models) has not got
+    yet, or None."""
+    bridge = desired["bridge"]
+    return None if bridge is None or bridge in [model["bridge"] for model in own] else bridge
+
+
+def _subnet(cidr):
+    return ipaddress.ip_interface(cidr).network
 
 
 def wanted_hosts(dhcp_ids, cidr):

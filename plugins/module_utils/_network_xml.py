@@ -57,6 +57,21 @@ def parse_network(xml):
     return model
 
 
+def footprint(xml):
+    """What a network takes on its host: (bridge name or None, [ipaddress interface of
+    each of its <ip> addresses, IPv4 and IPv6]). Addresses libvirt would refuse are left out."""
+    root = etree.fromstring(_bytes(xml))
+    bridge = root.find("bridge")
+    subnets = []
+    for ip in root.iterfind("ip"):
+        try:
+            address = ipaddress.ip_address(ip.get("address") or "")
+            subnets.append(ipaddress.ip_interface("%s/%s" % (address, _prefix_of(ip, address))))
+        except ValueError:
+            continue
+    return (bridge.get("name") if bridge is not None else None), subnets
+
+
 def render_network(desired, base_xml=None):
     """The XML of network `desired` (a model dict): a new document, or `base_xml` (the
     persistent definition) with the managed parts replaced and everything else kept.
@@ -123,6 +138,19 @@ def _cidr_of(ip):
     else:
         prefix = ipaddress.IPv4Network("0.0.0.0/%s" % ip.get("netmask", "32")).prefixlen
     return "%s/%s" % (ip.get("address"), prefix)
+
+
+def _prefix_of(ip, address):
+    """The prefix of an <ip>: prefix=, netmask=, else libvirt's default (the address
+    class for IPv4, 64 for IPv6)."""
+    if ip.get("prefix") is not None:
+        return ip.get("prefix")
+    if address.version == 6:
+        return 64
+    if ip.get("netmask") is not None:
+        return ipaddress.IPv4Network("0.0.0.0/%s" % ip.get("netmask")).prefixlen
+    first = int(address) >> 24
+    return 8 if first < 128 else 16 if first < 192 else 24
 
 
 def _host_of(element):

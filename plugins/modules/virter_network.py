@@ -43,6 +43,9 @@ options:
       - VM addresses are the network address plus the VM id, so V(x.y.z.1) as host
         address leaves ids from 2 up for VMs.
       - Required to create a network; when not set, an existing network keeps its address.
+      - A subnet that overlaps the subnet of any other libvirt network of the hypervisor
+        (defined or running, made by this collection or not) is refused before anything
+        changes, unless the network has that subnet already.
     type: str
   forward_mode:
     description:
@@ -77,12 +80,17 @@ options:
   domain:
     description:
       - DNS domain of the network.
+      - A DNS name such as V(lab.test), labels of 1 to 63 letters, digits or V(-)
+        (not first or last in a label) joined by V(.), at most 253 characters.
       - When not set, an existing network keeps its domain; V("") removes it.
     type: str
   bridge:
     description:
       - Name of the network's bridge device.
       - When not set, libvirt picks one for a new network and an existing network keeps its bridge.
+      - A name that another libvirt network has as its bridge, or that an interface of the
+        hypervisor has, is refused before anything changes (interfaces as far as libvirt can
+        list them).
     type: str
   autostart:
     description:
@@ -91,7 +99,11 @@ options:
     default: true
   dnsmasq_options:
     description:
-      - Extra dnsmasq options (C(<dnsmasq:option value=...>)).
+      - Extra dnsmasq options (C(<dnsmasq:option value=...>)), each one line of
+        C(dnsmasq.conf) without the leading C(--), for example V(log-dhcp).
+      - When the module runs on the hypervisor (a URI without a host), that host's dnsmasq
+        checks them first (C(dnsmasq --test)), and an option it refuses fails the task before
+        anything changes. Otherwise dnsmasq's refusal shows when the network starts.
     type: list
     elements: str
     default: []
@@ -124,6 +136,9 @@ attributes:
     support: full
 notes:
   - A network is removed only when no VM (running or not) has an interface on it, unless O(force=true).
+  - A new network that libvirt cannot start (for example because its subnet is on another
+    interface of the hypervisor) is not left defined; an existing one whose new definition
+    does not start after a restart gets its previous definition back.
 seealso:
   - module: virter.core.virter_network_info
 '''

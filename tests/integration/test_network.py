@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from helpers.ansible_run import changed_flags, four_step, run_task
+from helpers.host_iface import host_interface
 
 ROOT = Path(__file__).resolve().parents[2]
 NET = "virter.core.virter_network"
@@ -144,13 +145,16 @@ def test_restart_applies_pending_changes(libvirt_conn, networks):
 
 
 def test_a_restart_that_fails_restores_the_network(libvirt_conn, networks):
-    """The new subnet overlaps the sandbox's default network, so it cannot start: the old
-    definition comes back, running, instead of a network that is down."""
+    """The new subnet is on an interface of the hypervisor already, so it cannot start:
+    the old definition comes back, running, instead of a network that is down."""
     networks.append("vtest-restore")
     args = {"name": "vtest-restore", "cidr": "192.168.211.1/24", "bridge": "vtbr-restore"}
     assert_ok(run_task(NET, args))
-    failed = run_task(NET, dict(args, cidr="192.168.122.1/24", restart="always"))
-    assert failed.get("failed") and "previous definition was restored" in failed["msg"], failed
+    with host_interface("vtin-restore", "192.168.217.5/24"):
+        failed = run_task(NET, dict(args, cidr="192.168.217.1/24", restart="always"))
+    assert failed.get("failed") and failed["msg"].endswith(
+        "in use by interface vtin-restore of the hypervisor already; choose another cidr, or remove that "
+        "address from vtin-restore; its previous definition was restored and started"), failed
     net = libvirt_conn.networkLookupByName("vtest-restore")
     assert net.isActive()
     assert xml(libvirt_conn, "vtest-restore").find("ip").get("address") == "192.168.211.1"

@@ -35,10 +35,24 @@ def test_valid_names(name):
     assert a.validate_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "-a", ".a", "_a", "a b", "a/b", "a:b", "a" * 64, "é", None, 5])
+@pytest.mark.parametrize("name", ["", "-a", ".a", "_a", "a b", "a/b", "a:b", "a" * 64, "é", None, 5, "a\n"])
 def test_invalid_names(name):
     with pytest.raises(InvalidInput, match="invalid network name"):
         a.validate_name(name, "network name")
+
+
+@pytest.mark.parametrize("name", ["lab", "lab.test", "a-1.B2", "x", "0.0", "a" * 63 + ".test",
+                                  ".".join(["a" * 63] * 3 + ["b" * 61])])
+def test_dns_names(name):
+    assert a.validate_dns_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["lab test", "", "lab..test", ".lab", "lab.", "-lab.test", "lab-.test",
+                                  "lab_test", "a" * 64 + ".test", ".".join(["a" * 63] * 3 + ["b" * 62]),
+                                  "lab\n", "läb", None, 5])
+def test_dns_names_rejected(name):
+    with pytest.raises(InvalidInput, match="invalid domain .*: use a DNS name"):
+        a.validate_dns_name(name)
 
 
 @pytest.mark.parametrize("vm_id, mac", [

@@ -1,7 +1,7 @@
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils import _client
-from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError
 
 
 class Exited(Exception):
@@ -48,6 +48,22 @@ def test_libvirt_error_becomes_a_clean_failure():
 def test_connection_failure():
     result = run(FakeModule("nonsense:///x"), lambda conn: {})
     assert result["failed"] and result["msg"].startswith("cannot connect to nonsense:///x: ")
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("foo:///system", "cannot connect to foo:///system: libvirt has no driver foo: write the URI as"),
+    ("qemu+foo:///system", "cannot connect to qemu+foo:///system: libvirt has no transport foo: use one of"),
+])
+def test_a_scheme_libvirt_does_not_know_is_explained(uri, expected):
+    with pytest.raises(InvalidInput) as refused:
+        _client.connect(uri)
+    assert refused.value.msg.startswith(expected)
+    assert "no connection driver available" not in refused.value.msg
+
+
+def test_a_known_scheme_keeps_libvirts_reason():
+    with pytest.raises(LibvirtError, match="cannot connect to test:///nonexistent/file.xml: "):
+        _client.connect("test:///nonexistent/file.xml")
 
 
 def test_missing_libvirt_python(monkeypatch):

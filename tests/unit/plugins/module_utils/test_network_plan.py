@@ -1,3 +1,5 @@
+import ipaddress
+
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as p
@@ -48,10 +50,72 @@ def test_unset_options_keep_what_exists():
     ({"bridge": "br 0"}, None, "invalid bridge name"),
     ({"bridge": "b" * 16}, None, "longer than 15"),
     ({"cidr": None}, model(cidr=None), "needs an IPv4 address"),
+    ({"domain": "lab test"}, None, "invalid domain 'lab test'"),
+    ({"domain": "-lab"}, model(), "invalid domain"),
+    ({"dnsmasq_options": ["log-dhcp\naddress=/x/1.2.3.4"]}, None, "line break"),
 ])
 def test_desired_rejects(kw, actual, match):
     with pytest.raises(InvalidInput, match=match):
         p.desired_network(params(**kw), actual)
+
+
+def test_a_domain_defined_elsewhere_is_kept_as_it_is():
+    assert p.desired_network(params(), model(domain="not a dns name"))["domain"] == "not a dns name"
+
+
+def footprint(name, cidr, bridge=None):
+    return (name, bridge, [ipaddress.ip_interface(cidr)])
+
+
+OTHERS = [footprint("lab", "192.168.210.1/24", "virbr1"), footprint("v6", "fd00::1/64", "virbr2"),
+          footprint("wide", "10.0.0.1/8", "virbr3")]
+
+
+@pytest.mark.parametrize("cidr, other", [
+    ("192.168.210.129/25", "192.168.210.0/24 of network lab"),
+    ("192.168.210.1/24", "192.168.210.0/24 of network lab"),
+    ("192.168.0.1/16", "192.168.210.0/24 of network lab"),
+    ("10.20.0.1/24", "10.0.0.0/8 of network wide"),
+])
+def test_a_subnet_overlapping_another_network_is_refused(cidr, other):
+    desired = p.desired_network(params(name="new", cidr=cidr), None)
+    with pytest.raises(Conflict, match="cidr %s of network new overlaps the subnet %s: choose" % (cidr, other)):
+        p.check_neighbours(desired, [], OTHERS, [])
+
+
+def test_own_subnet_and_subnets_beside_others_are_fine():
+    p.check_neighbours(p.desired_network(params(name="new", cidr="192.168.211.1/24"), None), [], OTHERS, [])
+    # an existing network that overlaps already is not refused for what it has
+    own = model(name="old", cidr="192.168.210.129/25")
+    p.check_neighbours(p.desired_network(params(name="old", cidr="192.168.210.130/25"), own), [own], OTHERS, [])
+    # a pending subnet (persistent) or the running one (live) are its own too
+    live = model(name="old", cidr="192.168.210.1/25")
+    p.check_neighbours(p.desired_network(params(name="old", cidr="192.168.210.1/25"), own), [own, live], OTHERS, [])
+    # but moving onto another network's subnet is refused
+    with pytest.raises(Conflict, match="network lab"):
+        p.check_neighbours(p.desired_network(params(name="old", cidr="192.168.210.1/24"), own), [own], OTHERS, [])
+
+
+def test_a_bridge_of_another_network_or_an_interface_is_refused():
+    def check(bridge, own=(), interfaces=("eth0", "lo")):
+        desired = p.desired_network(params(name="new", cidr="192.168.211.1/24", bridge=bridge), None)
+        p.check_neighbours(desired, list(own), OTHERS, interfaces)
+
+    with pytest.raises(Conflict, match="bridge virbr2 is the bridge of network v6 already: choose another bridge "
+                                       "name, or leave bridge unset"):
+        check("virbr2")
+    with pytest.raises(Conflict, match="bridge eth0 cannot be made: the hypervisor has an interface of that name"):
+        check("eth0")
+    check("virbr9")
+    check("eth0", interfaces=None)  # libvirt cannot list interfaces: its own refusal is explained later
+    check("virbr1", own=[model(bridge="virbr1")])  # its own bridge, even while another claims it too
+    check("eth0", own=[model(bridge="old"), model(bridge="eth0")])
+
+
+def test_new_bridge():
+    assert p.new_bridge(model(bridge=None), []) is None
+    assert p.new_bridge(model(bridge="b1"), []) == "b1"
+    assert p.new_bridge(model(bridge="b1"), [model(bridge="b0"), model(bridge="b1")]) is None
 
 
 def test_wanted_hosts():

@@ -11,6 +11,9 @@ Limits of the test driver, covered by tests/integration/test_network.py instead:
 It does implement virNetworkUpdate of ip-dhcp-host and ip-dhcp-range, including the
 refusal of a duplicate MAC or IP that reservations rely on.
 """
+import os
+import shutil
+
 import libvirt
 import pytest
 
@@ -216,3 +219,89 @@ def test_network_of_another_shape_is_no_access_network(conn, xml, match):
     name = xml.split("<name>")[1].split("<")[0]
     with pytest.raises(Conflict, match="cannot be an access network: it has " + match):
         n.reserve(conn, name)
+
+
+def networks(conn):
+    return {net.name(): (net.XMLDesc(0), bool(net.isActive())) for net in conn.listAllNetworks()}
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"cidr": "192.168.122.129/25"}, "cidr 192.168.122.129/25 of network lab overlaps the subnet "
+                                     "192.168.122.0/24 of network default: choose a subnet"),
+    ({"cidr": "10.31.0.1/16"}, "overlaps the subnet 10.31.7.0/24 of network idle"),
+    ({"bridge": "virbr0"}, "bridge virbr0 is the bridge of network default already"),
+    ({"bridge": "vtbr-idle"}, "bridge vtbr-idle is the bridge of network idle already"),
+    ({"bridge": "eth1"}, "bridge eth1 cannot be made: the hypervisor has an interface of that name already"),
+])
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_what_another_network_or_interface_has_is_refused(conn, kw, match, check_mode):
+    conn.networkDefineXML("<network><name>idle</name><bridge name='vtbr-idle'/>"
+                          "<ip address='10.31.7.1' netmask='255.255.255.0'/></network>")  # never started
+    before = networks(conn)
+    with pytest.raises(Conflict, match=match):
+        n.NetworkService(conn, check_mode=check_mode).present(params(**kw))
+    assert networks(conn) == before
+
+
+def test_an_existing_network_keeps_its_own_subnet_and_bridge_but_takes_no_other(conn):
+    service = n.NetworkService(conn)
+    service.present(params())
+    assert not service.present(params(cidr="10.20.0.1/24"))["changed"]
+    before = networks(conn)
+    with pytest.raises(Conflict, match="overlaps the subnet 192.168.122.0/24 of network default"):
+        service.present(params(cidr="192.168.122.1/23"))
+    with pytest.raises(Conflict, match="bridge virbr0 is the bridge of network default"):
+        service.present(params(bridge="virbr0"))
+    assert networks(conn) == before
+    # the test driver's own network converges onto what it has
+    converged = service.present(params(name="default", cidr="192.168.122.1/24", bridge="virbr0"))
+    assert converged["network"]["cidr"] == "192.168.122.1/24" and converged["network"]["bridge"] == "virbr0"
+
+
+DNSMASQ = shutil.which("dnsmasq", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
+@pytest.mark.skipif(DNSMASQ is None, reason="needs dnsmasq")
+def test_a_dnsmasq_option_dnsmasq_refuses_is_refused_here(conn):
+    with pytest.raises(InvalidInput, match=r"dnsmasq option 'no-such-option' is refused by dnsmasq \(bad option\)"):
+        n.NetworkService(conn, check_mode=True).present(params(dnsmasq_options=["log-dhcp", "no-such-option"]))
+    assert n.lookup(conn, "lab") is None
+    assert n.NetworkService(conn).present(params(dnsmasq_options=["log-dhcp"]))["changed"]
+
+
+def test_control_characters_in_a_dnsmasq_option_are_refused(conn):
+    with pytest.raises(InvalidInput, match="line break"):
+        n.NetworkService(conn).present(params(dnsmasq_options=["log-dhcp\naddress=/example.com/10.0.0.9"]))
+    assert n.lookup(conn, "lab") is None
+
+
+def libvirt_error(message):
+    exc = libvirt.libvirtError(message)
+    exc.err = (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_NONE, message, 2, None, None, None, 0, 0)
+    return exc
+
+
+DNSMASQ_EXIT = ("internal error: Child process (VIR_BRIDGE_NAME=vtbr-lab /usr/sbin/dnsmasq "
+                "--conf-file=/var/lib/libvirt/dnsmasq/lab.conf --leasefile-ro) unexpected exit status 1: "
+                "\ndnsmasq: bad option at line 13 of /var/lib/libvirt/dnsmasq/lab.conf\n")
+
+
+@pytest.mark.parametrize("inactive", [False, True])
+def test_a_network_that_does_not_start_is_explained(conn, monkeypatch, inactive):
+    """libvirt on another host (no local dnsmasq to ask first): its dnsmasq's refusal
+    without the command line. A new network is not left behind."""
+    if inactive:
+        conn.networkDefineXML(n.render_network(dict(
+            n.plan.desired_network(params(), None), hosts=[])))
+    monkeypatch.setattr(n, "on_hypervisor", lambda conn: False)
+
+    def refuse(net):
+        raise libvirt_error(DNSMASQ_EXIT)
+
+    monkeypatch.setattr(libvirt.virNetwork, "create", refuse)
+    with pytest.raises(Conflict) as refused:
+        n.NetworkService(conn).present(params(dnsmasq_options=["no-such-option"]))
+    assert refused.value.msg.startswith(
+        "network lab cannot start: dnsmasq refuses its configuration (bad option at line 13 of "
+        "/var/lib/libvirt/dnsmasq/lab.conf); check dnsmasq_options: give each option")
+    assert (n.lookup(conn, "lab") is not None) == inactive

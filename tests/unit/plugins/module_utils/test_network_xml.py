@@ -131,3 +131,17 @@ def test_interface_macs():
     </devices></domain>"""
     assert x.interface_macs(domain, "lab") == ["52:54:00:00:00:0a"]
     assert x.interface_macs(domain, "none") == []
+
+
+def test_footprint_has_every_address_and_the_bridge():
+    bridge, subnets = x.footprint(VIRTER_NETMASK)
+    assert bridge == "virbr7"
+    assert [str(s) for s in subnets] == ["192.168.124.1/24"]
+    assert [str(s) for s in x.footprint(PREFIX_NO_DHCP)[1]] == ["fd00::1/64", "10.9.0.1/16"]
+    assert x.footprint(PREFIX_NO_DHCP)[0] is None
+
+
+def test_footprint_takes_libvirts_default_prefixes():
+    xml = ("<network><name>n</name><ip address='10.1.2.3'/><ip address='172.16.1.1'/>"
+           "<ip address='192.168.9.1'/><ip family='ipv6' address='fd01::1'/><ip address='bogus'/></network>")
+    assert [str(s) for s in x.footprint(xml)[1]] == ["10.1.2.3/8", "172.16.1.1/16", "192.168.9.1/24", "fd01::1/64"]
