@@ -13,9 +13,12 @@ A lock left by a killed run is broken by its waiters: when the same lock (its pa
 capacity and timestamps as libvirt reports them; the capacity is a random number of
 bytes, so two locks differ even where a pool reports no timestamps) has blocked a waiter
 for STALE_AFTER seconds of the waiter's own clock. No clock of the hypervisor is
-compared with this machine's. Holders keep the lock for seconds, far less than that.
-Waiters break a lock under a second lock volume (BREAKER_PREFIX + name), so that two
-of them cannot both break it and one delete the lock the other has just taken.
+compared with this machine's. Holders keep the lock for seconds, far less than that, or
+show that they are alive by growing it by a byte now and then (`beat`). The lock holds
+a line naming its holder (_lock_owner): a waiter on the holder's own machine breaks the
+lock of a holder that has ended at once. Waiters break a lock under a second lock volume
+(BREAKER_PREFIX + name), so that two of them cannot both break it and one delete the
+lock the other has just taken.
 
 Lock volumes are named `virter-core-lock:<purpose>`: not `virter:...`, so the store
 (images, layers, pruning) never counts, lists or removes them.
@@ -25,10 +28,19 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import contextlib
+import io
 import random
+import threading
 import time
 
+try:
+    import libvirt
+except ImportError:
+    libvirt = None  # reported by _client.require_libraries()
+
+from ansible_collections.virter.core.plugins.module_utils import _lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._pool_io import download, upload_bytes
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 
 LOCK_PREFIX = "virter-core-lock:"
@@ -62,26 +74,34 @@ def held(conn, pool, name, **options):
 
 
 class VolumeLock:
-    def __init__(self, store, name, timeout=TIMEOUT, stale_after=STALE_AFTER, poll=POLL,
+    def __init__(self, store, name, timeout=TIMEOUT, stale_after=STALE_AFTER, poll=POLL, beat=None,
                  clock=time.monotonic, sleep=time.sleep):
+        """`timeout` None: wait as long as the holder lives. `beat`: grow the lock every
+        so many seconds while holding it, for holders that may hold it longer than
+        `stale_after`."""
         self.store = store
         self.name = name
         self.timeout = timeout
         self.stale_after = stale_after
         self.poll = poll
+        self.beat = beat
         self._clock = clock
         self._sleep = sleep
         self._seen = None  # (identity of the holder, when this waiter first saw it)
         self._failures = 0
+        self._judged = None  # the holder last found not to have ended
+        self._vol = None  # the lock volume while this run holds it, and its capacity
+        self._capacity = None
+        self._beating = None  # (thread, stop event)
 
     def acquire(self):
         """Take the lock, waiting for another holder, breaking a stale lock; raise
         Conflict when it is still held after `timeout` seconds."""
         breaker = VolumeLock(self.store, BREAKER_PREFIX + self.name, stale_after=self.stale_after,
                              clock=self._clock)
-        deadline = self._clock() + self.timeout
+        deadline = None if self.timeout is None else self._clock() + self.timeout
         while not self.attempt(breaker):
-            if self._clock() >= deadline:
+            if deadline is not None and self._clock() >= deadline:
                 raise Conflict(
                     "timed out after %d s waiting for lock volume %s in storage pool %s, held by another "
                     "run on this hypervisor. If no run is active, it was left by a killed run: remove it "
@@ -89,16 +109,22 @@ class VolumeLock:
                         self.timeout, self.name, self.store.pool_name, self.store.pool_name, self.name),
                     lock_volume=self.name, pool=self.store.pool_name)
             self._sleep(self.poll * (1 + random.random()))
+        if self.beat is not None:
+            stop = threading.Event()
+            thread = threading.Thread(target=self._beat, args=(stop,))
+            thread.daemon = True
+            thread.start()
+            self._beating = (thread, stop)
 
     def attempt(self, breaker=None):
         """One try: True when this run now holds the lock. A holder seen unchanged for
-        `stale_after` seconds is broken, under `breaker` when given."""
+        `stale_after` seconds, or one of this machine that has ended, is broken, under
+        `breaker` when given."""
+        owner = _lock_owner.record()
         try:
             # A fresh random capacity per lock: part of its identity.
-            self.store.create(self.name, random.randint(1, 1 << 16), "raw")
-            self._seen = None
-            self._failures = 0
-            return True
+            capacity = len(owner) + random.randint(1, 1 << 16)
+            self._vol = self.store.create(self.name, capacity, "raw")
         except LibvirtError:
             holder = self._identity()
             if holder is None:  # released meanwhile, or creation failed for another reason
@@ -106,17 +132,58 @@ class VolumeLock:
                 if self._failures >= _UNEXPLAINED_FAILURES:
                     raise
                 return False
+            self._failures = 0
+            now = self._clock()
+            if self._seen is None or self._seen[0] != holder:
+                self._seen = (holder, now)
+            elif now - self._seen[1] >= self.stale_after:
+                self._break(holder, breaker)
+                return False
+            if self._judged != holder:
+                if _lock_owner.ended(self._content()):
+                    self._break(holder, breaker)
+                else:
+                    self._judged = holder
+            return False
+        self._seen = None
         self._failures = 0
-        now = self._clock()
-        if self._seen is None or self._seen[0] != holder:
-            self._seen = (holder, now)
-        elif now - self._seen[1] >= self.stale_after:
-            self._break(holder, breaker)
-        return False
+        self._capacity = capacity
+        try:
+            upload_bytes(self.store.conn, self._vol, owner)
+        except LibvirtError:
+            pass  # a pool that takes no uploads: waiters go by stale_after alone
+        return True
 
     def release(self):
         """Give the lock up; a lock that is already gone is released."""
+        if self._beating is not None:
+            thread, stop = self._beating
+            stop.set()
+            thread.join()
+            self._beating = None
+        self._vol = None
         self.store.delete([self.name])
+
+    def _beat(self, stop):
+        """Grow the lock by a byte every `beat` seconds: a new identity for waiters."""
+        capacity = self._capacity
+        while not stop.wait(self.beat):
+            capacity += 1
+            try:
+                self._vol.resize(capacity, 0)
+            except libvirt.libvirtError:
+                return  # a pool that cannot resize: waiters go by stale_after alone
+
+    def _content(self):
+        """What the lock volume holds now (its holder's line), b"" when it cannot be read."""
+        vol = self.store.lookup(self.name)
+        out = io.BytesIO()
+        if vol is not None:
+            try:
+                download(self.store.conn, vol, out)
+            except LibvirtError:
+                pass
+        return out.getvalue()
 
     def _identity(self):
         info = self.store.describe(self.name)

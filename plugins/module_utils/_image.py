@@ -19,6 +19,7 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import val
 from ansible_collections.virter.core.plugins.module_utils._commit import VmCommit
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
 from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
 from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
@@ -44,39 +45,19 @@ class ImageService:
     def present(self, params):
         request = _Request(params)
         before = self.store.image(request.name)
-        if before is None and request.source == "local":
-            raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
-                request.name, self.store.pool_name))
-        fetch = request.source != "local" and (before is None or params["force"])
-        if fetch:
-            request.check_source()
-        if fetch and request.source == "vm":
-            commit = VmCommit(self.conn, self.importer, request.vm)
-            commit.check(params["shutdown"])
-        save = request.save_path and (params["force"] or not os.path.exists(request.save_path))
-        after = before
-        if fetch and request.source == "registry":
-            after = self._pull(request, before, params)
-        elif fetch and self.check_mode:
-            # The top layer is known without fetching for a file or a checksum; a re-fetch
-            # changes the image only if its top layer is new (a commit always makes a new one).
-            predicted = request.predicted_top()
-            if before is None or predicted != before["top_layer"]:
-                after = {"name": request.name, "top_layer": predicted, "layers": None,
-                         "virtual_size": None, "created": None}
-        elif fetch and request.source == "vm":
-            self.store.make_tag(request.name, commit.run(params["shutdown_timeout"], not params["static_dhcp"]))
-            after = self.store.image(request.name)
+        fetch, save, commit = self._needs(request, params, before)
+        if (fetch or save) and not self.check_mode:
+            with held_image(self.store, request.name):
+                # As the run this one waited for left it: only what is still missing.
+                before = self.store.image(request.name)
+                fetch, save, commit = self._needs(request, params, before)
+                after = self._fetch(request, params, before, commit) if fetch else before
+                if save:
+                    self.importer.save(request.name, request.save_path)
         elif fetch:
-            source = request.open_source()
-            try:
-                top = self.importer.import_layer(request.name, source, request.checksum).digest
-            finally:
-                source.close()
-            self.store.make_tag(request.name, top)
-            after = self.store.image(request.name)
-        if save and not self.check_mode:
-            self.importer.save(request.name, request.save_path)
+            after = self._predict(request, params, before)
+        else:
+            after = before
         diff = _diff(before, after)
         result = {"changed": diff.changed or bool(save), "image": after,
                   "diff": diff.get_before_after()}
@@ -85,6 +66,49 @@ class ImageService:
                                                   params, self.check_mode, self.importer.local_io)
             result["changed"] = result["changed"] or pushed
         return result
+
+    def _needs(self, request, params, before):
+        """(fetch?, save?, the VmCommit of a commit) for the image as it is (`before`),
+        checked before anything changes."""
+        if before is None and request.source == "local":
+            raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
+                request.name, self.store.pool_name))
+        fetch = request.source != "local" and (before is None or params["force"])
+        commit = None
+        if fetch:
+            request.check_source()
+        if fetch and request.source == "vm":
+            commit = VmCommit(self.conn, self.importer, request.vm)
+            commit.check(params["shutdown"])
+        save = bool(request.save_path) and (params["force"] or not os.path.exists(request.save_path))
+        return fetch, save, commit
+
+    def _fetch(self, request, params, before, commit):
+        """The image after fetching it from its source."""
+        if request.source == "registry":
+            return self._pull(request, before, params)
+        if commit is not None:
+            self.store.make_tag(request.name, commit.run(params["shutdown_timeout"], not params["static_dhcp"]))
+            return self.store.image(request.name)
+        source = request.open_source()
+        try:
+            top = self.importer.import_layer(request.name, source, request.checksum).digest
+        finally:
+            source.close()
+        self.store.make_tag(request.name, top)
+        return self.store.image(request.name)
+
+    def _predict(self, request, params, before):
+        """The image a fetch would give (check mode)."""
+        if request.source == "registry":
+            return self._pull(request, before, params)
+        # The top layer is known without fetching for a file or a checksum; a re-fetch
+        # changes the image only if its top layer is new (a commit always makes a new one).
+        predicted = request.predicted_top()
+        if before is None or predicted != before["top_layer"]:
+            return {"name": request.name, "top_layer": predicted, "layers": None,
+                    "virtual_size": None, "created": None}
+        return before
 
     def _pull(self, request, before, params):
         """The image after a registry pull (in check mode, as the registry says it

@@ -11,8 +11,9 @@ Every byte is read once: the digest is computed as the data streams in. On a loc
 to its layer name; over a remote connection it goes through a local temporary file and
 libvirt's upload stream. A layer file only ever gets its final name complete and
 checked, and the tag comes after it, so an interrupted run leaves at most a work volume
-(removed by the next run) or an unused layer (rewritten by the next import of the same
-content, pruned otherwise).
+(removed by the next run for the same image) or an unused layer (rewritten by the next
+import of the same content, pruned otherwise). Callers hold the image's lock
+(_image_lock): work volumes carry a token of their run, so runs never share one.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -32,6 +33,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
 from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, check_file, pump
 from ansible_collections.virter.core.plugins.module_utils._pool_io import download, local_path, upload
 from ansible_collections.virter.core.plugins.module_utils._store_names import (
+    RUN_TOKEN_LENGTH,
     backing_path,
     import_work_volume,
     kind,
@@ -51,6 +53,8 @@ class LayerImporter:
         self.store = store
         self.tmpdir = tmpdir
         self.local_io = local_io
+        # Names this run's work volumes: a parallel run of the same image has its own.
+        self.run = os.urandom(RUN_TOKEN_LENGTH // 2).hex()
 
     def _local(self, info):
         return local_path(self.store, info) if self.local_io else None
@@ -59,8 +63,7 @@ class LayerImporter:
 
     def import_layer(self, image, source, checksum=None):
         """Copy an opened source into the store as one layer -> Ingested."""
-        work = import_work_volume(image)
-        self.store.delete_leftover(work)
+        work = import_work_volume(image, self.run)
         self.store.create(work, 0, "raw")
         try:
             path = self._local(self.store.volumes().get(work))
@@ -70,9 +73,9 @@ class LayerImporter:
             with open(path, "wb") as out:
                 found = source.copy_into(out, self._check_backing)
                 self._verify(path, found, checksum)
-                if os.fstat(out.fileno()).st_ino != os.stat(path).st_ino:
-                    raise Conflict("another import of image %s took over its work volume %s" % (
-                        image, work))
+                if not _is_file(out, path):
+                    raise Conflict("work volume %s of this import of image %s was removed by another run, "
+                                   "which found its lock stale: run the task again" % (work, image))
                 self._place(path, found.digest, work)
             return found
         finally:
@@ -180,14 +183,21 @@ class LayerImporter:
                 os.unlink(part)
 
     def _save_streamed(self, image, top, part):
-        work = save_work_volume(image)
-        self.store.delete_leftover(work)
+        work = save_work_volume(image, self.run)
         vol = self.store.clone(work, top.capacity, self.store.lookup(top.name))
         try:
             with open(part, "wb") as out:
                 download(self.store.conn, vol, out)
         finally:
             self.store.delete([work])
+
+
+def _is_file(out, path):
+    """Whether the open file `out` is still the file at `path`."""
+    try:
+        return os.fstat(out.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False
 
 
 def _write_back(path):

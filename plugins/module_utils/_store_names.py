@@ -30,6 +30,8 @@ _IMPORT_WORK = WORK_PREFIX + "import:"
 _SAVE_WORK = WORK_PREFIX + "save:"
 
 _DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+RUN_TOKEN_LENGTH = 12
+_RUN_RE = re.compile(r":[0-9a-f]{%d}$" % RUN_TOKEN_LENGTH)
 
 
 def validate_digest(digest, what="digest"):
@@ -47,13 +49,24 @@ def tag_volume(image):
     return TAG_PREFIX + image
 
 
-def import_work_volume(image):
-    """The one work volume an import of `image` writes to; a rerun finds it by name."""
-    return _IMPORT_WORK + image
+def import_work_volume(image, run):
+    """The work volume that run `run` (a token of RUN_TOKEN_LENGTH hex digits) of an
+    import of `image` writes to: runs never share one."""
+    return "%s%s:%s" % (_IMPORT_WORK, image, run)
 
 
-def save_work_volume(image):
-    return _SAVE_WORK + image
+def save_work_volume(image, run):
+    return "%s%s:%s" % (_SAVE_WORK, image, run)
+
+
+def is_work_of(volume, image):
+    """Whether `volume` is a work volume of an import or save of `image`, by any run
+    (or by an older version of the collection, which named them after the image only)."""
+    for prefix in (_IMPORT_WORK, _SAVE_WORK):
+        if volume.startswith(prefix):
+            rest = volume[len(prefix):]
+            return rest == image or _RUN_RE.sub("", rest) == image
+    return False
 
 
 def backing_path(digest):

@@ -11,6 +11,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._errors import NotFound
+from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image
 from ansible_collections.virter.core.plugins.module_utils._store_names import local_image_name
 
 
@@ -27,10 +28,17 @@ def ensure(conn, store, image, params, check_mode):
     from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
     from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
 
+    ref = parse_reference(image, "image")
     # Only a pool that is not on this machine needs a temporary directory: the system's.
     importer = LayerImporter(store, None)
-    return name, pull_image(store, importer, parse_reference(image, "image"), name, params,
-                            check_mode)["top_layer"]
+    if check_mode:
+        return name, pull_image(store, importer, ref, name, params, True)["top_layer"]
+    with held_image(store, name):
+        # A run this one waited for may have pulled it.
+        top = store.top_layer(name)
+        if not must_pull(image, params["pull_policy"], top is not None, store.pool_name):
+            return name, top
+        return name, pull_image(store, importer, ref, name, params, False)["top_layer"]
 
 
 def must_pull(image, policy, present, pool):

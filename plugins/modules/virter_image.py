@@ -24,6 +24,11 @@ description:
     the pool directory; otherwise it goes through libvirt's upload stream.
   - An interrupted run leaves no image pointing at incomplete layers; the next run
     removes what it left.
+  - Runs that import, pull, commit or save the same image at the same time, from one
+    controller or several, take turns through a lock volume
+    C(virter-core-lock:image:<name>) in the pool. A run that waited finds the image the
+    other one made and reports no change (unless O(force) is set). The lock of a killed
+    run is taken over at once from the same machine, after a minute from others.
   - Pulls images from and pushes them to OCI registries in virter's format, so images
     pushed by virter are pulled here and the other way round.
 author:

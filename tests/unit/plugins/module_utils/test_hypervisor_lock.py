@@ -1,5 +1,7 @@
 """The lock volume that serialises static_dhcp claims on a hypervisor, on libvirt's
 in-process test driver (its connections of one process share one hypervisor)."""
+import json
+import subprocess
 import threading
 import time
 
@@ -7,6 +9,7 @@ import libvirt
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock as hl
+from ansible_collections.virter.core.plugins.module_utils import _lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
 from ansible_collections.virter.core.plugins.module_utils._store import Store
@@ -154,3 +157,82 @@ def test_the_store_neither_lists_nor_prunes_a_lock(conn):
         pruned = LayerService(conn, POOL).pruned(0)
         assert pruned["removed"] == ["sha256:" + "a" * 64] and pruned["removed_images"] == []
         assert volumes(conn) == [NAME]
+
+
+def ended_holder():
+    """The line a lock of a process that has ended holds."""
+    child = subprocess.Popen(["sleep", "30"])
+    held = json.dumps({"host": _lock_owner._host(), "pid": child.pid, "start": _lock_owner._start_time(child.pid)})
+    child.kill()
+    child.wait()
+    return held.encode() + b"\n"
+
+
+def test_a_lock_whose_holder_has_ended_on_this_machine_is_broken_at_once(conn, monkeypatch):
+    lock(conn).attempt()  # the test driver takes no uploads: the line is read through _content
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: ended_holder())
+    fake = FakeTime()
+    lock(conn, stale_after=1000, clock=fake.clock, sleep=fake.sleep).acquire()
+    assert fake.now == 1001.0  # broken at first sight, taken at the next try
+    assert volumes(conn) == [NAME]
+
+
+def test_a_lock_whose_holder_lives_waits_for_stale_after(conn, monkeypatch):
+    lock(conn).attempt()
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: _lock_owner.record())
+    fake = FakeTime()
+    lock(conn, stale_after=5, clock=fake.clock, sleep=fake.sleep).acquire()
+    assert fake.now == 1006.0  # seen at 1000, broken at 1005, taken at 1006
+
+
+def test_without_a_timeout_a_waiter_waits_while_the_lock_changes_hands(conn):
+    holders = [lock(conn)]
+    holders[0].attempt()
+
+    def another_run_takes_it(now):
+        holders[-1].release()
+        if now < 1600:
+            holders.append(lock(conn))
+            assert holders[-1].attempt()
+
+    fake = FakeTime(another_run_takes_it)
+    lock(conn, timeout=None, stale_after=3, clock=fake.clock, sleep=fake.sleep).acquire()
+    assert fake.now == 1600.0 and volumes(conn) == [NAME]
+
+
+class Resizable:
+    """A lock volume of the test driver that records resizes (the driver has none)."""
+
+    def __init__(self, vol, sizes):
+        self._vol = vol
+        self.sizes = sizes
+
+    def resize(self, capacity, _flags):
+        self.sizes.append(capacity)
+
+    def __getattr__(self, name):
+        return getattr(self._vol, name)
+
+
+def test_a_holder_that_beats_grows_its_lock_until_it_releases_it(conn):
+    held = lock(conn, beat=0.01)
+    sizes = []
+    create = held.store.create
+    held.store.create = lambda *args: Resizable(create(*args), sizes)
+    held.acquire()
+    first = held.store.describe(NAME).capacity
+    time.sleep(0.2)
+    held.release()
+    count = len(sizes)
+    assert count >= 3 and sizes == list(range(first + 1, first + 1 + count))
+    time.sleep(0.05)
+    assert len(sizes) == count and volumes(conn) == []
+
+
+def test_a_pool_that_cannot_resize_ends_the_beat_quietly(conn):
+    held = lock(conn, beat=0.01)
+    held.acquire()
+    time.sleep(0.05)
+    assert not held._beating[0].is_alive()
+    held.release()
+    assert volumes(conn) == []

@@ -3,7 +3,9 @@ in-process test driver."""
 import libvirt
 import pytest
 
+from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
 from ansible_collections.virter.core.plugins.module_utils._layers import LayerService, removal_diff
+from ansible_collections.virter.core.plugins.module_utils._store_names import import_work_volume
 from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
 
 A, B, C = ("sha256:" + ch * 64 for ch in "abc")
@@ -69,3 +71,17 @@ def test_pruned_removes_work_volumes_no_domain_uses_and_the_layers_only_they_hel
     assert result["removed_work_volumes"] == ["virter:work:web-3"]
     assert result["removed"] == [C]
     assert "virter:work:web-3" not in volumes(pool)
+
+
+def test_an_import_in_flight_keeps_its_layer_within_grace_and_an_image_lock_is_never_pruned(pool):
+    storage = pool.storagePoolLookupByName(POOL)
+    work, lock = import_work_volume("web", "0123456789ab"), lock_name("web")
+    storage.createXML(volume_xml(work, 1024, backing_digest=C), 0)
+    storage.createXML(volume_xml(lock, 1024, "raw"), 0)
+    try:
+        assert LayerService(pool, POOL, now=10).pruned(grace=100)["changed"] is False
+        result = LayerService(pool, POOL).pruned(0)
+        assert result["removed_work_volumes"] == [work] and result["removed"] == [C]
+        assert lock in volumes(pool)
+    finally:
+        storage.storageVolLookupByName(lock).delete(0)

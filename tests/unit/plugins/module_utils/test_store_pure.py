@@ -10,6 +10,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Invalid
 from ansible_collections.virter.core.plugins.module_utils._store_graph import BackingGraph
 from ansible_collections.virter.core.plugins.module_utils._store_names import (
     import_work_volume,
+    is_work_of,
     kind,
     layer_of_backing,
     local_image_name,
@@ -38,11 +39,25 @@ def test_names():
     assert kind("virter:layer:" + A) == ("layer", A)
     assert kind("virter:tag:provision:latest") == ("tag", "provision:latest")
     assert kind("other.qcow2") == (None, "other.qcow2")
-    assert ":" in import_work_volume("vm1")[len("virter:work:"):]  # never a VM's volume
+    assert ":" in import_work_volume("vm1", "0123456789ab")[len("virter:work:"):]  # never a VM's volume
     assert layer_of_backing("/pool/./virter:layer:" + A) == "virter:layer:" + A
     assert layer_of_backing("/elsewhere/base.qcow2") is None
     with pytest.raises(InvalidInput):
         validate_digest("sha256:ABC")
+
+
+@pytest.mark.parametrize("volume, image, work_of", [
+    ("virter:work:import:web:0123456789ab", "web", True),
+    ("virter:work:save:web:0123456789ab", "web", True),
+    ("virter:work:import:web", "web", True),  # an older version's, after the image only
+    ("virter:work:save:provision:latest:0123456789ab", "provision:latest", True),
+    ("virter:work:import:web-2:0123456789ab", "web", False),
+    ("virter:work:import:web:0123456789ab", "web-2", False),
+    ("virter:work:web", "web", False),  # a VM's disk (or virter's own pull)
+    ("virter-core-lock:image:web", "web", False),
+])
+def test_work_volumes_of_an_image(volume, image, work_of):
+    assert is_work_of(volume, image) is work_of
 
 
 @pytest.mark.parametrize("text, seconds", [("1h", 3600), ("1h30m", 5400), ("7d", 604800), ("0", 0), ("90s", 90)])

@@ -1,7 +1,9 @@
 """virter_vm's pull_policy: when the boot image is pulled, and what ensure hands on."""
+import contextlib
+
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _pull
+from ansible_collections.virter.core.plugins.module_utils import _pull, _vm_image
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils._vm_image import ensure, must_pull
 
@@ -44,8 +46,10 @@ def test_missing_local_name_is_never_pulled(policy):
 class FakeStore:
     pool_name = "default"
 
-    def __init__(self, tops):
+    def __init__(self, tops, pulled_meanwhile=()):
         self.tops = tops
+        self.pulled_meanwhile = dict(pulled_meanwhile)
+        self.locked = []
 
     def top_layer(self, name):
         return self.tops.get(name)
@@ -62,13 +66,37 @@ def pulls(monkeypatch):
         return {"name": name, "top_layer": NEW}
 
     monkeypatch.setattr(_pull, "pull_image", fake_pull)  # ensure imports it when it pulls
+    monkeypatch.setattr(_vm_image, "held_image", fake_lock)
     return calls
+
+
+@contextlib.contextmanager
+def fake_lock(store, name):
+    """The image lock, taken when a run before this one (`store.pulled_meanwhile`) has
+    just pulled the image."""
+    store.locked.append(name)
+    store.tops.update(store.pulled_meanwhile)
+    yield
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_ensure_pulls_a_missing_reference(pulls, check_mode):
     assert ensure(None, FakeStore({}), REF, {"pull_policy": "IfNotExist"}, check_mode) == ("lab--debian-12", NEW)
     assert pulls == [(REF, "lab--debian-12", check_mode)]
+
+
+@pytest.mark.parametrize("policy, pulled", [("IfNotExist", []), ("Always", [(REF, "lab--debian-12", False)])])
+def test_a_pull_waits_for_the_image_lock_and_finds_what_the_run_before_pulled(pulls, policy, pulled):
+    store = FakeStore({}, pulled_meanwhile={"lab--debian-12": TOP})
+    top = NEW if pulled else TOP
+    assert ensure(None, store, REF, {"pull_policy": policy}, False) == ("lab--debian-12", top)
+    assert store.locked == ["lab--debian-12"] and pulls == pulled
+
+
+def test_check_mode_takes_no_lock(pulls):
+    store = FakeStore({})
+    ensure(None, store, REF, {"pull_policy": "IfNotExist"}, True)
+    assert store.locked == [] and pulls == [(REF, "lab--debian-12", True)]
 
 
 def test_ensure_uses_the_local_image(pulls):

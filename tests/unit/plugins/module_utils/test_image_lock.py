@@ -1,0 +1,66 @@
+"""The lock one run at a time writes an image under, on libvirt's in-process test driver
+(its connections of one process share one hypervisor)."""
+import threading
+import time
+
+import libvirt
+import pytest
+
+from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image, lock_name
+from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils._store_names import import_work_volume, save_work_volume
+from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+
+POOL = "default-pool"
+
+
+@pytest.fixture
+def conn():
+    conn = libvirt.open("test:///default")
+    yield conn
+    for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0):
+        vol.delete(0)
+    conn.close()
+
+
+def volumes(conn):
+    return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))
+
+
+def make(conn, name):
+    conn.storagePoolLookupByName(POOL).createXML(volume_xml(name, 1024, "raw"), 0)
+
+
+def test_the_holder_finds_the_pool_afresh_without_what_killed_runs_left_of_the_image(conn):
+    killed = [import_work_volume("web", "0123456789ab"), save_work_volume("web", "ba9876543210"),
+              "virter:work:import:web"]
+    others = [import_work_volume("web-2", "0123456789ab"), "virter:work:web"]
+    for name in killed + others:
+        make(conn, name)
+    store = Store(conn, POOL)
+    assert set(killed) <= set(store.volumes())
+    with held_image(store, "web"):
+        assert lock_name("web") == "virter-core-lock:image:web"
+        assert volumes(conn) == sorted(others + [lock_name("web")])
+        assert sorted(store.volumes()) == sorted(others + [lock_name("web")])
+    assert volumes(conn) == sorted(others)
+
+
+def test_a_second_run_waits_and_then_sees_what_the_first_made(conn):
+    first, second = Store(conn, POOL), Store(libvirt.open("test:///default"), POOL)
+    events = []
+
+    def waiter():
+        second.volumes()  # listed before the wait
+        with held_image(second, "web"):
+            events.append(("second holds", "virter:tag:web" in second.volumes()))
+
+    with held_image(first, "web"):
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.6)
+        make(conn, "virter:tag:web")
+        events.append("first releases")
+    thread.join(10)
+    assert events == ["first releases", ("second holds", True)]
+    second.conn.close()
