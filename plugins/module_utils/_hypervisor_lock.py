@@ -14,7 +14,7 @@ capacity and timestamps as libvirt reports them; the capacity is a random number
 bytes, so two locks differ even where a pool reports no timestamps) has blocked a waiter
 for STALE_AFTER seconds of the waiter's own clock. No clock of the hypervisor is
 compared with this machine's. Holders keep the lock for seconds, far less than that, or
-show that they are alive by growing it by a byte now and then (`beat`). The lock holds
+show that they are alive by growing it now and then (`beat`). The lock holds
 a line naming its holder (_lock_owner): a waiter on the holder's own machine breaks the
 lock of a holder that has ended at once. Waiters break a lock under a second lock volume
 (BREAKER_PREFIX + name), so that two of them cannot both break it and one delete the
@@ -90,8 +90,7 @@ class VolumeLock:
         self._seen = None  # (identity of the holder, when this waiter first saw it)
         self._failures = 0
         self._judged = None  # the holder last found not to have ended
-        self._vol = None  # the lock volume while this run holds it, and its capacity
-        self._capacity = None
+        self._vol = None  # the lock volume while this run holds it
         self._beating = None  # (thread, stop event)
 
     def acquire(self):
@@ -123,8 +122,7 @@ class VolumeLock:
         owner = _lock_owner.record()
         try:
             # A fresh random capacity per lock: part of its identity.
-            capacity = len(owner) + random.randint(1, 1 << 16)
-            self._vol = self.store.create(self.name, capacity, "raw")
+            self._vol = self.store.create(self.name, len(owner) + random.randint(1, 1 << 16), "raw")
         except LibvirtError:
             holder = self._identity()
             if holder is None:  # released meanwhile, or creation failed for another reason
@@ -147,7 +145,6 @@ class VolumeLock:
             return False
         self._seen = None
         self._failures = 0
-        self._capacity = capacity
         try:
             upload_bytes(self.store.conn, self._vol, owner)
         except LibvirtError:
@@ -165,12 +162,12 @@ class VolumeLock:
         self.store.delete([self.name])
 
     def _beat(self, stop):
-        """Grow the lock by a byte every `beat` seconds: a new identity for waiters."""
-        capacity = self._capacity
+        """Grow the lock every `beat` seconds: a new identity for waiters."""
         while not stop.wait(self.beat):
-            capacity += 1
             try:
-                self._vol.resize(capacity, 0)
+                _type, capacity, allocation = self._vol.info()
+                # libvirt refuses a capacity below the allocation (whole blocks).
+                self._vol.resize(max(capacity, allocation) + 1, 0)
             except libvirt.libvirtError:
                 return  # a pool that cannot resize: waiters go by stale_after alone
 

@@ -3,12 +3,17 @@ own TMPDIR (as two controllers would be): imports of one file, pulls of one refe
 commit racing an import. One does the work, the other waits and finds it done: both
 succeed, the image is intact and nothing of the work is left."""
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from ansible_collections.virter.core.plugins.module_utils import _lock_owner
+from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import VolumeLock
+from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
+from ansible_collections.virter.core.plugins.module_utils._store import Store
 from helpers.ansible_run import run_task
 from helpers.registry import Registry
 from helpers.state import libvirt_state
@@ -52,6 +57,21 @@ def assert_intact(pool_dir, image, names):
     for volume in ["virter:tag:" + image["name"]] + ["virter:layer:" + d for d in image["layers"]]:
         subprocess.run(["qemu-img", "check", "-q", str(pool_dir / volume)], check=True)
     assert not [n for n in names if n.startswith(("virter:work:import:", "virter:work:save:", "virter-core-"))], names
+
+
+def test_a_lock_on_a_dir_pool_names_its_holder_and_beats(race_pool, libvirt_conn):
+    """What the test driver of the unit tests cannot do: uploads and resizes."""
+    holder = VolumeLock(Store(libvirt_conn, POOL), lock_name("beat"), beat=0.2)
+    holder.acquire()
+    try:
+        waiter = VolumeLock(Store(libvirt_conn, POOL), lock_name("beat"))
+        first = waiter._identity()
+        assert waiter._content().startswith(_lock_owner.record())
+        time.sleep(1.1)
+        assert waiter._identity()[1] >= first[1] + 3  # grown at every beat
+    finally:
+        holder.release()
+    assert race_pool.names() == []
 
 
 def test_two_imports_of_one_file(race_pool, tmp_path):
