@@ -23,3 +23,26 @@ def only(state, prefix):
         "volumes": [name for name in state["volumes"] if prefix in name],
         "hosts": [host for host in state["hosts"] if (host[2] or "").startswith(prefix)],
     }
+
+
+def remove(conn, part, pool="default", network="default"):
+    """Remove the domains, volumes and DHCP host entries a libvirt_state-shaped `part`
+    names: a test's cleanup after a leak it has recorded, so the next step starts clean."""
+    import libvirt
+
+    for name in part["domains"]:
+        dom = conn.lookupByName(name)
+        if dom.isActive():
+            dom.destroy()
+        dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+    storage = conn.storagePoolLookupByName(pool)
+    for name in part["volumes"]:
+        storage.storageVolLookupByName(name).delete(0)
+    net = conn.networkLookupByName(network)
+    flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+    if net.isActive():
+        flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+    for mac, ip, name in part["hosts"]:
+        host = etree.Element("host", {k: v for k, v in (("mac", mac), ("ip", ip), ("name", name)) if v})
+        net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+                   etree.tostring(host, encoding="unicode"), flags)
