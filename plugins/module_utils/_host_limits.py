@@ -17,7 +17,10 @@ try:
 except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
-from lxml import etree
+try:
+    from lxml import etree
+except ImportError:
+    etree = None  # reported by _client.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._domain_xml import ARCHES
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError
