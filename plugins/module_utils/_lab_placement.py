@@ -80,9 +80,10 @@ def _check_names(entries):
         raise InvalidInput("the lab has several entries named %s: VM names are unique across the lab"
                            % ", ".join(twice))
     groups = [entry["name"] for entry in entries if entry.get("count") is not None]
-    for name in names:
+    # Only a single VM's name can be a member's: a group's own name is not a VM's.
+    for name in (entry["name"] for entry in entries if entry.get("count") is None):
         for group in groups:
             suffix = name[len(group) + 1:]
-            if name.startswith(group + "-") and suffix.isdigit():
+            if name.startswith(group + "-") and suffix.isdigit() and str(int(suffix)) == suffix:
                 raise InvalidInput("VM %s would clash with a member of group %s: VM names are unique across the lab"
                                    % (name, group))

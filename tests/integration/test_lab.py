@@ -170,3 +170,32 @@ def test_entry_keys_reach_virter_vm_or_fail_before_anything_is_made(tmp_path, li
         assert message in str(failed.value), str(failed.value)
         assert only(libvirt_state(libvirt_conn), PREFIX) == before
     assert not (tmp_path / "known_hosts").exists()
+
+
+def test_every_entry_is_checked_before_anything_is_made(tiny_image, tmp_path, libvirt_conn):
+    """A bad entry after good ones (a second entry of one name, an image that is neither in
+    the pool nor pullable) fails the role before the first VM is made."""
+    before = only(libvirt_state(libvirt_conn), PREFIX)
+    ok = {"name": "vtest-lab-role-first", "image": tiny_image, "virt_type": "qemu", "disk_cache": "unsafe"}
+    cases = [
+        ([ok, {**ok, "memory": "2G"}], "several entries named vtest-lab-role-first"),
+        ([ok, {**ok, "name": "vtest-lab-role-grp", "count": 2},
+          {**ok, "name": "vtest-lab-role-local", "image": "vtest-lab-role-nowhere"}],
+         "virter_lab_vms[2] (vtest-lab-role-local on localhost): image vtest-lab-role-nowhere is not in storage "
+         "pool default"),
+        ([ok, {**ok, "name": "vtest-lab-role-ref", "image": "localhost:1/lab/vtest-lab-role-nowhere:1"}],
+         "virter_lab_vms[1] (vtest-lab-role-ref on localhost): cannot reach registry localhost:1"),
+    ]
+    lab_vars = {"virter_lab_known_hosts_file": str(tmp_path / "known_hosts")}
+    try:
+        for vms, message in cases:
+            with pytest.raises(PlaybookFailed) as failed:
+                run_playbook("virter.core.lab_up", {**lab_vars, "virter_lab_vms": vms})
+            assert message in str(failed.value), str(failed.value)
+            # The good entries passed the check (a group too): only the bad one is named.
+            assert "virter_lab_vms[0] (" not in str(failed.value), str(failed.value)
+            assert only(libvirt_state(libvirt_conn), PREFIX) == before
+        assert not (tmp_path / "known_hosts").exists()
+    finally:
+        entries = dict((vm["name"], vm) for vms, _message in cases for vm in vms)
+        run_playbook("virter.core.lab_down", {**lab_vars, "virter_lab_vms": list(entries.values())})

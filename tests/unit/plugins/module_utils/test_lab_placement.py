@@ -46,6 +46,13 @@ def test_clashes_fail_before_anything_is_made(entries, found, message):
         place(entries, HVS, found)
 
 
+def test_names_that_only_look_like_members_are_no_clash():
+    """A group named like a member (its members are web-1-<id>), and a name whose number
+    is not an id as members are named (web-05)."""
+    entries = [{"name": "web", "count": 2}, {"name": "web-1", "count": 1}, {"name": "web-05"}]
+    assert [entry["name"] for entry in place(entries, HVS, {})] == ["web", "web-1", "web-05"]
+
+
 def test_no_hypervisor():
     with pytest.raises(InvalidInput, match="no hypervisor"):
         place([{"name": "db"}], [], {})
