@@ -81,7 +81,8 @@ def test_lab_role_honours_module_defaults(debian_image, tmp_path, libvirt_conn):
     # would fail on the pull. pull_policy was dropped by the role; module_defaults were
     # hidden behind its own virt_type and pool (omit).
     ({"pull_policy": "Never"}, {}, "pull_policy is Never"),
-    ({}, {"virter.core.virter_vm": {"virt_type": "bogus"}}, "failed in 'Check that every entry of the lab can be made, before anything is made': virter_lab_vms[0] "
+    ({}, {"virter.core.virter_vm": {"virt_type": "bogus"}},
+     "failed in 'Check that every entry of the lab can be made, before anything is made': virter_lab_vms[0] "
      f"({PREFIX}-built-build on localhost): value of virt_type must be one of"),
     ({}, {"group/virter.core.virter": {"pool": f"{PREFIX}-nopool"}}, f"storage pool {PREFIX}-nopool does not exist"),
 ])
