@@ -50,3 +50,12 @@ class TransferFailed(VirterError):
         amount = "%d of %d bytes" % (done, total) if total is not None else "%d bytes" % done
         super(TransferFailed, self).__init__("%s broke off after %s (%s); run the task again to retry" % (
             what, amount, reason))
+
+
+def undo(cleanup, *args):
+    """Run `cleanup(*args)` after a failure. Its own error must not hide the first one
+    (the caller raises that again); what it leaves is a leftover the next run reclaims."""
+    try:
+        cleanup(*args)
+    except Exception:  # pylint: disable=broad-except
+        pass

@@ -29,6 +29,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
     InvalidInput,
     NotFound,
     VirterError,
+    undo,
 )
 from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, check_file, pump
 from ansible_collections.virter.core.plugins.module_utils._pool_io import download, local_path, upload
@@ -132,7 +133,7 @@ class LayerImporter:
         try:
             upload(self.store.conn, vol, path)
         except BaseException:
-            self.store.delete([layer])
+            undo(self.store.delete, [layer])
             raise
         self.store.refresh()
 

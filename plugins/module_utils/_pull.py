@@ -19,7 +19,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.virter.core.plugins.module_utils._codecs import decompressed_reader
-from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed, undo
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK, LayerSink, pump
 from ansible_collections.virter.core.plugins.module_utils._oci import COMPRESSION_OF
 from ansible_collections.virter.core.plugins.module_utils._registry import client_for
@@ -86,7 +86,7 @@ class RegistryPull:
                                                   self.store.pool_name, parent))
                 parent = diff_id
         except BaseException:
-            self._remove(added)
+            undo(self._remove, added)
             raise
         return parent
 

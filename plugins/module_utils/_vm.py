@@ -29,7 +29,7 @@ from ansible_collections.virter.core.plugins.module_utils import _network, _vm_i
 from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import (
-    Conflict, InvalidInput, LibvirtError, NotFound, VirterError)
+    Conflict, InvalidInput, LibvirtError, NotFound, undo)
 from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import layer_volume, local_image_name
@@ -202,10 +202,7 @@ class VmService:
         try:
             self._set_state(vm, "running")
         except Exception:
-            try:
-                self.remove(vm)
-            except (VirterError, libvirt.libvirtError):
-                pass  # what stays is a leftover that the next run reclaims
+            undo(self.remove, vm)
             raise
 
     def _claim_and_build(self, create, model, build, claims, host_keys):
@@ -354,10 +351,7 @@ class VmService:
             return self._define(store, image, top, capacity, model, authorized, network_config, claim, index,
                                 host_keys, made)
         except Exception:
-            try:
-                self._roll_back(claim, made)
-            except (VirterError, libvirt.libvirtError):
-                pass  # what stays is a leftover that the next run reclaims
+            undo(self._roll_back, claim, made)
             raise
 
     def _define(self, store, image, top, capacity, model, authorized, network_config, claim, index,
