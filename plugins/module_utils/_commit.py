@@ -44,11 +44,14 @@ class VmCommit:
             raise Conflict("VM %s is running: committing needs shutdown: true" % self.vm)
 
     def run(self, shutdown_timeout, release_dhcp):
-        """Shut down, remove the VM but its overlay, turn the overlay into a layer ->
-        the layer's digest."""
+        """Shut down, remove the VM but its overlay, make a layer of the overlay -> the
+        layer's digest. The overlay stays until `finish`, once a tag holds the layer."""
         if self.dom is not None:
             if self.dom.isActive():
                 shutdown(self.vm, self.dom, shutdown_timeout, hard_stop=False)
             remove_domain(self.conn, self.vm, self.dom, self.info, keep=(self.work,), release_dhcp=release_dhcp)
             self.importer.store.refresh()
         return self.importer.commit(self.work)
+
+    def finish(self):
+        self.importer.store.delete([self.work])

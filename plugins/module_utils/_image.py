@@ -19,7 +19,7 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import val
 from ansible_collections.virter.core.plugins.module_utils._commit import VmCommit
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
-from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image
+from ansible_collections.virter.core.plugins.module_utils._image_lock import clear_ended, held_image
 from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
 from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
 from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
@@ -58,6 +58,10 @@ class ImageService:
             after = self._predict(request, params, before)
         else:
             after = before
+            if not self.check_mode:
+                # A run killed after making the image left its lock; housekeeping only,
+                # so it does not count as a change.
+                clear_ended(self.store, request.name)
         diff = _diff(before, after)
         result = {"changed": diff.changed or bool(save), "image": after,
                   "diff": diff.get_before_after()}
@@ -89,6 +93,7 @@ class ImageService:
             return self._pull(request, before, params)
         if commit is not None:
             self.store.make_tag(request.name, commit.run(params["shutdown_timeout"], not params["static_dhcp"]))
+            commit.finish()
             return self.store.image(request.name)
         source = request.open_source()
         try:
@@ -126,6 +131,8 @@ class ImageService:
             removed = self.store.graph().removal([tag_volume(name)])
             if not self.check_mode:
                 self.store.delete(removed)
+        if not self.check_mode:
+            clear_ended(self.store, name)
         diff = _diff(before, None)
         return {"changed": diff.changed, "image": None,
                 "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],

@@ -111,16 +111,21 @@ class LayerImporter:
             raise InvalidInput("checksum mismatch: expected %s, got %s" % (checksum, found.digest))
         check_file(path)
 
-    def _place(self, path, digest, work):
-        """Give the complete file at `path` (work volume `work`) its layer name."""
+    def _place(self, path, digest, work, link=False):
+        """Give the complete file at `path` (work volume `work`) its layer name; with
+        `link`, the work volume keeps its name too (a hard link) for the caller to delete."""
         layer = layer_volume(digest)
-        if layer in self.store.volumes() and self.store.graph().users(layer):
-            self.store.delete([work])  # the layer is there and in use: keep that one
-            return
+        if layer in self.store.volumes():
+            if self.store.graph().users(layer):
+                if not link:
+                    self.store.delete([work])  # the layer is there and in use: keep that one
+                return
+            if link:  # a link cannot replace a name; the rename below does
+                self.store.delete([layer])
         # A layer nothing uses may be what an interrupted upload left: replace it.
         os.chmod(path, LAYER_MODE)
         _write_back(path)
-        os.rename(path, os.path.join(self.store.target_path, layer))
+        (os.link if link else os.rename)(path, os.path.join(self.store.target_path, layer))
         self.store.refresh()
 
     def _upload(self, path, digest):
@@ -140,8 +145,9 @@ class LayerImporter:
     # -- commit -----------------------------------------------------------------------
 
     def commit(self, work):
-        """Turn the work volume `work` (a stopped VM's overlay) into a layer; the work
-        volume is gone afterwards. Returns the layer digest."""
+        """Make a layer of the work volume `work` (a stopped VM's overlay) -> its digest.
+        The work volume stays: the caller deletes it once a tag holds the layer, so that
+        a run killed before that finds the overlay to commit again."""
         info = self.store.volumes().get(work)
         if info is None:
             raise NotFound("volume %s is not in pool %s" % (work, self.store.pool_name))
@@ -149,7 +155,7 @@ class LayerImporter:
         if path is not None:
             with open(path, "rb") as src:
                 found = pump(src.read, LayerSink(None, self._check_backing))
-            self._place(path, found.digest, work)
+            self._place(path, found.digest, work, link=True)
             return found.digest
         with tempfile.NamedTemporaryFile(dir=self.tmpdir, prefix="virter-layer-") as tmp:
             sink = LayerSink(tmp, self._check_backing)
@@ -161,7 +167,6 @@ class LayerImporter:
             found = sink.finish()
             tmp.flush()
             self._upload(tmp.name, found.digest)
-        self.store.delete([work])
         return found.digest
 
     # -- save -------------------------------------------------------------------------
