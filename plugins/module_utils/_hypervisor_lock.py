@@ -21,7 +21,8 @@ lock of a holder that has ended at once. Waiters break a lock under a second loc
 lock the other has just taken.
 
 Lock volumes are named `virter-core-lock:<purpose>`: not `virter:...`, so the store
-(images, layers, pruning) never counts, lists or removes them.
+(images, layers) never counts or lists them. A prune removes those that runs left
+(`leftover`, `clear`), never one a live holder beats or took recently.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -60,6 +61,11 @@ def static_dhcp_lock(network):
     """The name of the lock serialising static_dhcp claims on libvirt network `network`
     (network names never contain '/', so it is a legal file name in a dir pool)."""
     return LOCK_PREFIX + "static-dhcp:" + network
+
+
+def is_lock(name):
+    """True for the name of a lock volume or of a breaker of one."""
+    return name.startswith((LOCK_PREFIX, BREAKER_PREFIX))
 
 
 @contextlib.contextmanager
@@ -161,6 +167,25 @@ class VolumeLock:
         self._vol = None
         self.store.delete([self.name])
 
+    def leftover(self, now=None):
+        """The lock's identity when a run left it, else None: its holder, of this
+        machine, has ended; or, given `now` (seconds since the epoch), the pool's
+        timestamps show it unchanged for longer than `stale_after`."""
+        info = self.store.describe(self.name)
+        if info is None:
+            return None
+        changed = max(info.mtime or 0, info.ctime or 0)  # 0: a pool without timestamps
+        if (now is not None and changed and changed + self.stale_after < now) or _lock_owner.ended(self._content()):
+            return _identity_of(info)
+        return None
+
+    def clear(self, holder):
+        """Remove the lock if it is still `holder` (from `leftover`), under its breaker,
+        so that a lock another run took meanwhile stays."""
+        breaker = None if self.name.startswith(BREAKER_PREFIX) else VolumeLock(
+            self.store, BREAKER_PREFIX + self.name, stale_after=self.stale_after, clock=self._clock)
+        self._break(holder, breaker)
+
     def _beat(self, stop):
         """Grow the lock every `beat` seconds: a new identity for waiters."""
         while not stop.wait(self.beat):
@@ -184,7 +209,7 @@ class VolumeLock:
 
     def _identity(self):
         info = self.store.describe(self.name)
-        return None if info is None else (info.path, info.capacity, info.mtime_ns, info.ctime)
+        return None if info is None else _identity_of(info)
 
     def _break(self, holder, breaker):
         if breaker is None:
@@ -198,3 +223,7 @@ class VolumeLock:
         else:
             return  # another waiter is breaking it (or its breaker is stale: broken next)
         self._seen = None
+
+
+def _identity_of(info):
+    return (info.path, info.capacity, info.mtime_ns, info.ctime)

@@ -18,19 +18,44 @@ __metaclass__ = type
 
 import contextlib
 
-from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import LOCK_PREFIX, held
+from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock
+from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import (
+    BREAKER_PREFIX,
+    LOCK_PREFIX,
+    VolumeLock,
+    held,
+)
 from ansible_collections.virter.core.plugins.module_utils._store_names import is_work_of
 
 # A download may take far longer than a minute: holders show they are alive by beating,
 # so a waiter waits for as long as that takes, and takes a lock unchanged for a minute
 # (a holder on another machine that was killed) for stale.
-_OPTIONS = {"beat": 10.0, "stale_after": 60.0, "timeout": None}
+STALE_AFTER = 60.0
+_OPTIONS = {"beat": 10.0, "stale_after": STALE_AFTER, "timeout": None}
 
 
 def lock_name(image):
     """The lock volume of image `image` (image names hold no '/': a legal file name in
     a dir pool)."""
     return LOCK_PREFIX + "image:" + image
+
+
+def stale_after(lock):
+    """How long lock volume `lock` (or a breaker of one) stays unchanged before it is
+    taken for one a killed run left."""
+    image = lock_name("")
+    if lock.startswith((image, BREAKER_PREFIX + image)):
+        return STALE_AFTER
+    return _hypervisor_lock.STALE_AFTER
+
+
+def clear_ended(store, image):
+    """Remove the lock of image `image` when its holder, a run of this machine, has
+    ended: a run that finds nothing to do takes no lock, so it would not break it."""
+    lock = VolumeLock(store, lock_name(image), **_OPTIONS)
+    holder = lock.leftover()
+    if holder is not None:
+        lock.clear(holder)
 
 
 @contextlib.contextmanager

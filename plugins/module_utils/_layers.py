@@ -13,6 +13,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import BREAKER_PREFIX, VolumeLock, is_lock
+from ansible_collections.virter.core.plugins.module_utils._image_lock import stale_after
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import kind, layer_volume
 from ansible_collections.virter.core.plugins.module_utils._vm_inventory import domains
@@ -46,7 +48,9 @@ class LayerService:
         """Remove every layer nothing uses, except those younger than `grace` seconds;
         with `unused_for`, first the images whose top layer was not read for that long.
         Work volumes no domain uses and older than `grace` (what interrupted runs left)
-        go first, so the layers they held go too."""
+        go first, so the layers they held go too. So do the lock volumes runs left:
+        their holder (of this machine) has ended, whatever `grace`, or they have not
+        changed for longer than their stale time and `grace`."""
         vols = self.store.volumes()
         graph = self.store.graph()
         stale = []
@@ -68,7 +72,27 @@ class LayerService:
         # layers go below, like any other unused layer, under the same grace.
         first = stale + leftovers
         layers = sorted(vol for vol in vols if kind(vol)[0] == "layer")
-        return self._remove(graph.removal(layers, keep=young, gone=first), first=first)
+        result = self._remove(graph.removal(layers, keep=young, gone=first), first=first)
+        names = sorted(name for name in vols if is_lock(name))
+        # Breakers first: a lock is cleared under its breaker, which a left breaker blocks.
+        names.sort(key=lambda name: not name.startswith(BREAKER_PREFIX))
+        locks = self._leftover_locks(names, grace)
+        result["removed_locks"] = [lock.name for lock, _holder in locks]
+        result["changed"] = result["changed"] or bool(locks)
+        if not self.check_mode:
+            for lock, holder in locks:
+                lock.clear(holder)
+        return result
+
+    def _leftover_locks(self, names, grace):
+        """(VolumeLock, identity) of each lock volume in `names` that a run left."""
+        found = []
+        for name in names:
+            lock = VolumeLock(self.store, name, stale_after=max(stale_after(name), grace))
+            holder = lock.leftover(self.now)
+            if holder is not None:
+                found.append((lock, holder))
+        return found
 
     def _used_by_domains(self):
         """(pool, volume) pairs and file paths of every domain's disks."""
@@ -91,6 +115,7 @@ class LayerService:
             "removed": [kind(vol)[1] for vol in removed if kind(vol)[0] == "layer"],
             "removed_images": [kind(vol)[1] for vol in removed if kind(vol)[0] == "tag"],
             "removed_work_volumes": [vol for vol in removed if kind(vol)[0] == "work"],
+            "removed_locks": [],
             "diff": removal_diff(self.store.volumes(), removed),
         }
 

@@ -29,6 +29,10 @@ description:
     C(virter-core-lock:image:<name>) in the pool. A run that waited finds the image the
     other one made and reports no change (unless O(force) is set). The lock of a killed
     run is taken over at once from the same machine, after a minute from others.
+    A run that finds the image already there, and O(state=absent), remove the lock of
+    a killed run of the same machine; that alone is not reported as a change.
+    M(virter.core.virter_layer) with O(virter.core.virter_layer#module:state=pruned)
+    removes those of other machines.
   - Pulls images from and pushes them to OCI registries in virter's format, so images
     pushed by virter are pulled here and the other way round.
 author:

@@ -31,6 +31,11 @@ options:
       - V(pruned) also removes what interrupted runs left in the pool, older than O(grace)
         - C(virter:work:) volumes (of a VM that was never defined, of an import or a commit)
         that no domain uses as a disk - and then the layers only they used.
+      - V(pruned) also removes the lock volumes (C(virter-core-lock:) and
+        C(virter-core-unlock:)) that runs left - those whose holder was a process of this
+        machine that has ended, whatever O(grace), and those unchanged for longer than
+        O(grace) and their stale time (a minute for image locks, five minutes for others).
+        A lock a live run holds is young or grows now and then, so it stays.
     type: str
     choices: [absent, pruned]
     required: true
@@ -112,6 +117,14 @@ removed_work_volumes:
   type: list
   elements: str
   sample: ["virter:work:web-3", "virter:work:web-3-cidata"]
+removed_locks:
+  description:
+    - Names of the lock volumes that runs left and that were removed (in check mode, that
+      would be removed). Always empty with O(state=absent).
+  returned: always
+  type: list
+  elements: str
+  sample: ["virter-core-lock:image:debian-12"]
 diff:
   description:
     - The digests of the layers and the names of the images in the pool, before and

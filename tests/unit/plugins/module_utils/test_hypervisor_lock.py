@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock as hl
 from ansible_collections.virter.core.plugins.module_utils import _lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
+from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
 from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import kind
@@ -243,3 +244,57 @@ def test_a_pool_that_cannot_resize_ends_the_beat_quietly(conn):
     assert not held._beating[0].is_alive()
     held.release()
     assert volumes(conn) == []
+
+
+def with_mtime(monkeypatch, mtime):
+    """Pool timestamps for the test driver, which reports none."""
+    describe = Store.describe
+
+    def described(self, name):
+        info = describe(self, name)
+        return info and info._replace(mtime=mtime, mtime_ns=int(mtime * 1e9))
+
+    monkeypatch.setattr(Store, "describe", described)
+
+
+def test_a_prune_removes_a_lock_whose_holder_has_ended_whatever_grace(conn, monkeypatch):
+    lock(conn).attempt()
+    hl.VolumeLock(Store(conn, POOL), BREAKER).attempt()
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: ended_holder())
+    check = LayerService(conn, POOL, check_mode=True).pruned(grace=10 ** 6)
+    assert check["removed_locks"] == [BREAKER, NAME] and check["changed"] is True
+    assert volumes(conn) == sorted([NAME, BREAKER])
+    assert LayerService(conn, POOL).pruned(grace=10 ** 6) == check
+    assert volumes(conn) == []
+
+
+@pytest.mark.parametrize("name, stale_after", [(NAME, 300), (lock_name("web"), 60)])
+def test_a_prune_removes_a_live_holders_lock_only_when_unchanged_for_its_stale_time(
+        conn, monkeypatch, name, stale_after):
+    hl.VolumeLock(Store(conn, POOL), name).attempt()
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: _lock_owner.record())
+    with_mtime(monkeypatch, 5000.0)
+    assert LayerService(conn, POOL, now=5000.0 + stale_after - 1).pruned(0)["removed_locks"] == []
+    assert LayerService(conn, POOL, now=5000.0 + stale_after + 1).pruned(600)["removed_locks"] == []
+    assert volumes(conn) == [name]
+    assert LayerService(conn, POOL, now=5000.0 + stale_after + 1).pruned(0)["removed_locks"] == [name]
+    assert volumes(conn) == []
+
+
+def test_a_lock_without_timestamps_or_a_holder_line_stays(conn):
+    lock(conn).attempt()
+    assert LayerService(conn, POOL, now=10 ** 10).pruned(0)["removed_locks"] == []
+    assert volumes(conn) == [NAME]
+
+
+def test_clearing_a_leftover_lock_that_another_run_took_meanwhile_leaves_it(conn, monkeypatch):
+    lock(conn).attempt()
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: ended_holder())
+    left = lock(conn)
+    holder = left.leftover()
+    assert holder is not None
+    lock(conn).release()
+    taker = lock(conn)
+    assert taker.attempt()
+    left.clear(holder)
+    assert volumes(conn) == [NAME] and taker._identity() != holder

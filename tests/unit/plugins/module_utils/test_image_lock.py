@@ -6,12 +6,16 @@ import time
 import libvirt
 import pytest
 
+from ansible_collections.virter.core.plugins.module_utils import _lock_owner
+from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import VolumeLock
+from ansible_collections.virter.core.plugins.module_utils._image import ImageService
 from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image, lock_name
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import import_work_volume, save_work_volume
 from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
 
 POOL = "default-pool"
+DIGEST = "sha256:" + "a" * 64
 
 
 @pytest.fixture
@@ -64,3 +68,36 @@ def test_a_second_run_waits_and_then_sees_what_the_first_made(conn):
     thread.join(10)
     assert events == ["first releases", ("second holds", True)]
     second.conn.close()
+
+
+PRESENT = {"name": "web", "url": None, "path": None, "vm": None, "ref": None, "source": None, "checksum": None,
+           "save_path": None, "push": False, "push_ref": None, "force": False}
+
+
+@pytest.fixture
+def image(conn):
+    """Image web (a tag on one layer) and the lock a run of it left."""
+    storage = conn.storagePoolLookupByName(POOL)
+    storage.createXML(volume_xml("virter:layer:" + DIGEST, 1024), 0)
+    storage.createXML(volume_xml("virter:tag:web", 1024, backing_digest=DIGEST), 0)
+    VolumeLock(Store(conn, POOL), lock_name("web")).attempt()
+    return conn
+
+
+@pytest.mark.parametrize("ended", [True, False])
+def test_a_run_that_finds_the_image_there_removes_its_lock_only_when_its_holder_has_ended(
+        image, monkeypatch, ended):
+    monkeypatch.setattr(_lock_owner, "ended", lambda data: ended)  # the holder's line, as the lock reads it
+    check = ImageService(image, POOL, check_mode=True).present(dict(PRESENT))
+    assert lock_name("web") in volumes(image)
+    result = ImageService(image, POOL).present(dict(PRESENT))
+    assert result == check and result["changed"] is False and result["image"]["top_layer"] == DIGEST
+    assert (lock_name("web") in volumes(image)) is not ended
+
+
+@pytest.mark.parametrize("ended", [True, False])
+def test_removing_an_image_removes_its_lock_only_when_its_holder_has_ended(image, monkeypatch, ended):
+    monkeypatch.setattr(_lock_owner, "ended", lambda data: ended)
+    assert ImageService(image, POOL).absent("web")["changed"] is True
+    assert ImageService(image, POOL).absent("web")["changed"] is False
+    assert volumes(image) == ([] if ended else [lock_name("web")])

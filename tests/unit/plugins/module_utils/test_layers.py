@@ -73,7 +73,7 @@ def test_pruned_removes_work_volumes_no_domain_uses_and_the_layers_only_they_hel
     assert "virter:work:web-3" not in volumes(pool)
 
 
-def test_an_import_in_flight_keeps_its_layer_within_grace_and_an_image_lock_is_never_pruned(pool):
+def test_an_import_in_flight_keeps_its_layer_within_grace_and_a_lock_of_no_ended_holder_stays(pool):
     storage = pool.storagePoolLookupByName(POOL)
     work, lock = import_work_volume("web", "0123456789ab"), lock_name("web")
     storage.createXML(volume_xml(work, 1024, backing_digest=C), 0)
