@@ -51,6 +51,10 @@ def test_import_save_commit(pool, libvirt_conn, tmp_path, local_io):
     expected = sha256(POOL_DIR / "virter:work:vm")
     service.store.refresh()
     assert service.importer.commit("virter:work:vm") == expected
+    # The overlay stays until a tag holds the layer (a run killed before commits again).
+    assert "virter:work:vm" in pool.names()
     service.store.make_tag("built", expected)
+    service.store.delete(["virter:work:vm"])
     assert service.store.image("built")["layers"] == [digest, expected]
+    assert sha256(POOL_DIR / f"virter:layer:{expected}") == expected
     assert "virter:work:vm" not in pool.names()
