@@ -286,13 +286,14 @@ class VmService:
             if free < auto:
                 raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
                     model["name"], model["cidr"], free, auto))
-        raw = {}
+        stores, raw = {}, {}
         for disk in self.spec["disks"]:
-            Store(self.conn, disk["pool"])  # a missing disk pool fails before anything changes
+            if disk["pool"] not in stores:  # a missing disk pool fails before anything changes
+                stores[disk["pool"]] = Store(self.conn, disk["pool"])
             if disk["format"] == "raw":  # allocated in full when made
                 raw[disk["pool"]] = raw.get(disk["pool"], 0) + disk["size"] * len(create)
         for pool, size in raw.items():
-            available = Store(self.conn, pool).available()
+            available = stores[pool].available()
             if size > available:
                 raise Conflict("the raw disks of %d new VMs need %d MiB in storage pool %s, which has %d MiB free"
                                % (len(create), size >> 20, pool, available >> 20))
