@@ -130,7 +130,7 @@ from ansible_collections.virter.core.plugins.module_utils._keys import default_p
 
 try:
     from ansible_collections.virter.core.plugins.module_utils._client import connect
-    from ansible_collections.virter.core.plugins.module_utils._vm_inventory import list_vms
+    from ansible_collections.virter.core.plugins.module_utils.vm.listing import list_vms
     IMPORT_ERROR = None
 except ImportError as exc:
     IMPORT_ERROR = exc

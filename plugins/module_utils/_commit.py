@@ -10,10 +10,10 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.virter.core.plugins.module_utils import _vm_inventory
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, NotFound
 from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
-from ansible_collections.virter.core.plugins.module_utils._vm_teardown import remove_domain, shutdown
+from ansible_collections.virter.core.plugins.module_utils.vm import listing
+from ansible_collections.virter.core.plugins.module_utils.vm.teardown import remove_domain, shutdown
 
 
 class VmCommit:
@@ -25,7 +25,7 @@ class VmCommit:
         self.importer = importer
         self.vm = vm
         self.work = WORK_PREFIX + vm
-        self.dom, self.info = _vm_inventory.domains(conn).get(vm, (None, None))
+        self.dom, self.info = listing.domains(conn).get(vm, (None, None))
 
     def check(self, allow_shutdown):
         store = self.importer.store

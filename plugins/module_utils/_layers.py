@@ -17,7 +17,7 @@ from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock impor
 from ansible_collections.virter.core.plugins.module_utils._image_lock import stale_after
 from ansible_collections.virter.core.plugins.module_utils._store import Store
 from ansible_collections.virter.core.plugins.module_utils._store_names import kind, layer_volume
-from ansible_collections.virter.core.plugins.module_utils._vm_inventory import domains
+from ansible_collections.virter.core.plugins.module_utils.vm.listing import domains
 
 
 class LayerService:

@@ -71,7 +71,7 @@ vms:
 
 from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._keys import default_private_key_file
-from ansible_collections.virter.core.plugins.module_utils._vm_inventory import list_vms
+from ansible_collections.virter.core.plugins.module_utils.vm.listing import list_vms
 
 
 def main():

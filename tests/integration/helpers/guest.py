@@ -10,7 +10,8 @@ import libvirt
 from lxml import etree
 from lxml.builder import E
 
-from ansible_collections.virter.core.plugins.module_utils import _cloudinit, _domain_xml, _keys
+from ansible_collections.virter.core.plugins.module_utils import _keys
+from ansible_collections.virter.core.plugins.module_utils.vm import cloudinit, domain_xml
 
 POOL = "default"
 NETWORK = "default"
@@ -64,9 +65,9 @@ class Guest:
             for kind in ("rsa", "ed25519")
         ))
         instance = str(uuid.uuid4())
-        seed = _cloudinit.seed_iso({
-            "meta-data": _cloudinit.meta_data(instance, self.name),
-            "user-data": _cloudinit.user_data(self.name, None, [client_pub], host_keys, user="root"),
+        seed = cloudinit.seed_iso({
+            "meta-data": cloudinit.meta_data(instance, self.name),
+            "user-data": cloudinit.user_data(self.name, None, [client_pub], host_keys, user="root"),
         })
         upload_volume(pool, self.volumes[1], seed)
         info = subprocess.run(
@@ -77,7 +78,7 @@ class Guest:
             libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
             self._host_entry, _UPDATE,
         )
-        dom = self.conn.defineXML(_domain_xml.build({
+        dom = self.conn.defineXML(domain_xml.build({
             "name": self.name, "uuid": instance, "virt_type": "qemu", "arch": "amd64",
             "memory": 1024 ** 3, "vcpus": 1, "user": "root", "host_key": host_keys["rsa_public"],
             "pool": POOL, "boot_volume": self.volumes[0], "seed_volume": self.volumes[1],

@@ -12,9 +12,9 @@ from ansible.template import Templar
 from ansible.plugins.loader import inventory_loader
 
 from ansible_collections.virter.core.plugins.inventory.virter import _pinned, _write_private
-from ansible_collections.virter.core.plugins.module_utils import _domain_xml
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
+from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml
 
 URI = "test:///default"
 
@@ -30,7 +30,7 @@ def conn():
         net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
                    "<host mac='%s' ip='192.168.122.%d'/>" % (mac, vm_id),
                    libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG)
-        dom = conn.defineXML(_domain_xml.build({
+        dom = conn.defineXML(domain_xml.build({
             "name": name, "uuid": None, "virt_type": "test", "arch": "amd64", "memory": 1024 ** 2 * 64,
             "vcpus": 1, "user": "root", "host_key": "ssh-rsa AAAA%s" % name, "group": group, "image": "debian-12",
             "pool": "default-pool", "boot_volume": "virter:work:" + name, "seed_volume": "virter:work:%s-cidata" % name,

@@ -3,9 +3,10 @@ import contextlib
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _pull, _vm_image
+from ansible_collections.virter.core.plugins.module_utils import _pull
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
-from ansible_collections.virter.core.plugins.module_utils._vm_image import ensure, must_pull
+from ansible_collections.virter.core.plugins.module_utils.vm import image as vm_image
+from ansible_collections.virter.core.plugins.module_utils.vm.image import ensure, must_pull
 
 REF = "localhost:5000/lab/debian:12"
 TOP = "sha256:" + "a" * 64
@@ -66,7 +67,7 @@ def pulls(monkeypatch):
         return {"name": name, "top_layer": NEW}
 
     monkeypatch.setattr(_pull, "pull_image", fake_pull)  # ensure imports it when it pulls
-    monkeypatch.setattr(_vm_image, "held_image", fake_lock)
+    monkeypatch.setattr(vm_image, "held_image", fake_lock)
     return calls
 
 

@@ -1,10 +1,10 @@
 """Which leftovers of VMs without a domain are the collection's own (pure)."""
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _vm_leftovers as lo
 from ansible_collections.virter.core.plugins.module_utils._addressing import mac_for_id
-from ansible_collections.virter.core.plugins.module_utils._host_limits import check, max_vcpus
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils.vm import leftovers as lo
+from ansible_collections.virter.core.plugins.module_utils.vm.host_limits import check, max_vcpus
 
 
 def host(name, vm_id):

@@ -7,9 +7,10 @@ both with a real libvirtd."""
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _network, _vm
+from ansible_collections.virter.core.plugins.module_utils import _network
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError, VirterError
 from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+from ansible_collections.virter.core.plugins.module_utils.vm import create, listing, service
 
 POOL = "default-pool"
 LAYER = "sha256:" + "a" * 64
@@ -21,7 +22,7 @@ KEYS = ("id", "count", "memory", "vcpus", "boot_capacity", "disks", "nics", "mou
 @pytest.fixture
 def conn(monkeypatch):
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-    monkeypatch.setattr(_vm, "upload_bytes", lambda _conn, _vol, _data: None)
+    monkeypatch.setattr(create, "upload_bytes", lambda _conn, _vol, _data: None)
     monkeypatch.setattr(libvirt, "VIR_DOMAIN_UNDEFINE_NVRAM", 0)  # a flag the test driver refuses
     conn = libvirt.open("test:///default")
     pool = conn.storagePoolLookupByName(POOL)
@@ -49,7 +50,7 @@ def params(tmp_path, **kw):
 
 
 def run(conn, tmp_path, check_mode=False, **kw):
-    return _vm.VmService(conn, params(tmp_path, **kw), check_mode).run()
+    return service.VmService(conn, params(tmp_path, **kw), check_mode).run()
 
 
 def work_volumes(conn):
@@ -58,7 +59,7 @@ def work_volumes(conn):
 
 
 def model_hosts(conn):
-    return _vm._vm_inventory.network_models(conn, ["default"])["default"]["hosts"]
+    return listing.network_models(conn, ["default"])["default"]["hosts"]
 
 
 def hosts(conn):
@@ -90,7 +91,7 @@ def test_a_failed_start_removes_the_new_vm(conn, tmp_path, monkeypatch):
     def refuse(_service, vm, _state):
         made.append(vm)
         raise VirterError("start VM %s: no room" % vm)
-    monkeypatch.setattr(_vm.VmService, "_set_state", refuse)
+    monkeypatch.setattr(service.VmService, "_set_state", refuse)
     with pytest.raises(VirterError, match="no room"):
         run(conn, tmp_path, state="running")
     assert made == ["web"]

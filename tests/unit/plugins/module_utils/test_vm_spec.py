@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _vm_spec
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 
 # What AnsibleModule hands over for a task that sets only name and image.
 PARAMS = {
@@ -18,11 +18,11 @@ ACTUAL = {"memory": 1024 ** 3, "vcpus": 1, "disk_cache": None, "console_file": N
 
 
 def filled(**override):
-    return _vm_spec.with_defaults(dict(PARAMS, **override), {})
+    return vm_spec.with_defaults(dict(PARAMS, **override), {})
 
 
 def check(**override):
-    return _vm_spec.check(filled(**override)[0])
+    return vm_spec.check(filled(**override)[0])
 
 
 def test_defaults_fill_only_what_the_task_left_out():
@@ -32,13 +32,13 @@ def test_defaults_fill_only_what_the_task_left_out():
     assert declared == {"name", "image", "memory", "disks", "pool", "state"}
     # The defaults are copies: a VM's list never changes the table.
     params["nics"].append("x")
-    assert _vm_spec.CREATE_DEFAULTS["nics"] == []
+    assert vm_spec.CREATE_DEFAULTS["nics"] == []
 
 
 def test_the_environment_network_is_a_default_not_declared():
-    params, declared = _vm_spec.with_defaults(dict(PARAMS), {"VIRTER_LIBVIRT_NETWORK": "lab"})
+    params, declared = vm_spec.with_defaults(dict(PARAMS), {"VIRTER_LIBVIRT_NETWORK": "lab"})
     assert params["network"] == "lab" and "network" not in declared
-    params, declared = _vm_spec.with_defaults(dict(PARAMS, network="other"), {"VIRTER_LIBVIRT_NETWORK": "lab"})
+    params, declared = vm_spec.with_defaults(dict(PARAMS, network="other"), {"VIRTER_LIBVIRT_NETWORK": "lab"})
     assert params["network"] == "other" and "network" in declared
 
 
@@ -82,7 +82,7 @@ def test_bad_input(override, message):
 
 def test_group_plan_with_fixed_ids():
     members = {"g-2": 2, "g-3": 3, "g-9": 9}
-    keep, create, remove = _vm_spec.group_plan("g", 3, 2, members)
+    keep, create, remove = vm_spec.group_plan("g", 3, 2, members)
     assert keep == [("g-2", 2), ("g-3", 3)]
     assert create == [4]
     assert remove == ["g-9"]
@@ -90,29 +90,29 @@ def test_group_plan_with_fixed_ids():
 
 def test_group_plan_with_free_ids_keeps_the_lowest():
     members = {"g-7": 7, "g-3": 3, "g-5": 5}
-    assert _vm_spec.group_plan("g", 2, None, members) == ([("g-3", 3), ("g-5", 5)], [], ["g-7"])
-    assert _vm_spec.group_plan("g", 4, None, members) == ([("g-3", 3), ("g-5", 5), ("g-7", 7)], [None], [])
-    assert _vm_spec.group_plan("g", 0, None, members) == ([], [], ["g-3", "g-5", "g-7"])
+    assert vm_spec.group_plan("g", 2, None, members) == ([("g-3", 3), ("g-5", 5)], [], ["g-7"])
+    assert vm_spec.group_plan("g", 4, None, members) == ([("g-3", 3), ("g-5", 5), ("g-7", 7)], [None], [])
+    assert vm_spec.group_plan("g", 0, None, members) == ([], [], ["g-3", "g-5", "g-7"])
 
 
 def test_member_ports_count_from_the_index_not_the_id():
     spec = check(vnc=True, gdb_port=1234)
-    assert _vm_spec.member_ports(spec, 10, 0) == (6010, 1234)
-    assert _vm_spec.member_ports(spec, 11, 1) == (6011, 1235)
+    assert vm_spec.member_ports(spec, 10, 0) == (6010, 1234)
+    assert vm_spec.member_ports(spec, 11, 1) == (6011, 1235)
     spec = check(vnc_port=5900)
     assert spec["vnc"] is True
-    assert _vm_spec.member_ports(spec, 10, 2) == (5902, None)
-    assert _vm_spec.member_ports(check(), 10, 0) == (None, None)
+    assert vm_spec.member_ports(spec, 10, 2) == (5902, None)
+    assert vm_spec.member_ports(check(), 10, 0) == (None, None)
 
 
 def _drift(actual, declared, record, console_file=None, vnc_port=None, **override):
     spec = check(**override)
-    desired = _vm_spec.desired_settings(spec, actual, declared, console_file, vnc_port)
-    return _vm_spec.drift(actual, desired, record, _vm_spec.recreate_record(spec, None, "ssh-rsa A"), declared)
+    desired = vm_spec.desired_settings(spec, actual, declared, console_file, vnc_port)
+    return vm_spec.drift(actual, desired, record, vm_spec.recreate_record(spec, None, "ssh-rsa A"), declared)
 
 
 def test_drift_splits_applicable_from_recreate():
-    record = _vm_spec.recreate_record(check(), None, "ssh-rsa A")
+    record = vm_spec.recreate_record(check(), None, "ssh-rsa A")
     assert _drift(ACTUAL, {"name", "image"}, record) == ({}, [])
     applicable, recreate = _drift(ACTUAL, {"vcpus", "user", "user_data"}, record, vcpus=2, user="debian",
                                   user_data={"packages": ["git"]})
@@ -128,7 +128,7 @@ def test_options_left_out_are_not_compared():
     a task with only its name finds nothing to change."""
     made = check(memory="2G", vcpus=4, disks=[{"name": "data", "size": "1G"}], user_data={"a": 1},
                  user="debian", vnc=True)
-    record = _vm_spec.recreate_record(made, 5, "ssh-rsa A")
+    record = vm_spec.recreate_record(made, 5, "ssh-rsa A")
     actual = dict(ACTUAL, memory=2 * 1024 ** 3, vcpus=4, disk_cache="unsafe", console_file="/var/log/vm.log",
                   vnc_port=6010, vnc_listen="0.0.0.0")
     assert _drift(actual, {"name", "state"}, record) == ({}, [])

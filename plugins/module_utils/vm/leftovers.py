@@ -21,7 +21,7 @@ __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
 from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
-from ansible_collections.virter.core.plugins.module_utils._vm_spec import member_name
+from ansible_collections.virter.core.plugins.module_utils.vm.spec import member_name
 
 
 def work_volumes(vm, disks=()):

@@ -65,7 +65,7 @@ def _volume_disk(devices, device, pool, volume, fmt, bus, dev, cache, discard=Tr
 
 
 def build(spec):
-    """The domain XML of `spec` (a dict, see _vm_spec) as a string."""
+    """The domain XML of `spec` (a dict, see vm.spec) as a string."""
     arch, machine = ARCHES[spec["arch"]]
     domain = etree.Element("domain", type=spec["virt_type"])
     _sub(domain, "name", spec["name"])

@@ -23,8 +23,8 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import (
     parse_size,
     validate_name,
 )
-from ansible_collections.virter.core.plugins.module_utils._cloudinit import check_extra, inputs_hash
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils.vm.cloudinit import check_extra, inputs_hash
 
 VNC_BASE_PORT = 6000  # virter's default: 6000 + id
 
@@ -236,7 +236,7 @@ def desired_settings(spec, actual, declared, console_file, vnc_port):
 
 def drift(actual, desired, record, desired_record, declared):
     """(applicable {field: (before, after)}, needs_recreate [field names]) between an
-    existing domain (`actual` from _domain_xml.read) and `desired` (desired_settings).
+    existing domain (`actual` from domain_xml.read) and `desired` (desired_settings).
     A recreate field is compared when the task declares it and the VM's record holds it
     (VMs virter made have no record)."""
     applicable = dict((key, (actual.get(key), desired[key])) for key in APPLIED_FIELDS

@@ -17,11 +17,11 @@ except ImportError:
     libvirt = None  # reported by _client.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
-from ansible_collections.virter.core.plugins.module_utils._domain_xml import read
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
 from ansible_collections.virter.core.plugins.module_utils._keys import known_hosts_line
 from ansible_collections.virter.core.plugins.module_utils._network import lookup, persistent_xml
 from ansible_collections.virter.core.plugins.module_utils._network_xml import parse_network
+from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import read
 
 
 def domains(conn):

@@ -22,8 +22,8 @@ try:
 except ImportError:
     etree = None  # reported by _client.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils._domain_xml import ARCHES
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError
+from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import ARCHES
 
 _MIB = 1024 ** 2
 
