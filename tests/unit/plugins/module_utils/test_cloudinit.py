@@ -92,7 +92,7 @@ def test_the_vms_user_entry_in_users_gets_the_collections_keys():
                                            "ssh_authorized_keys": ["ssh-ed25519 MINE", "ssh-rsa KEY"]}, "bob", "carol"]
     assert extra["users"][1]["ssh_authorized_keys"] == ["ssh-ed25519 MINE"]  # the input is left as it was
     named = cloud_config(cloudinit.user_data("vm1", None, ["ssh-rsa KEY"], HOST_KEYS, extra={"users": ["bob, alice"]},
-                                              user="alice"))
+                                             user="alice"))
     assert named["users"] == ["bob", {"name": "alice", "ssh_authorized_keys": ["ssh-rsa KEY"]}]
 
 

@@ -116,7 +116,7 @@ def test_libvirt_accepts_the_xml_and_keeps_both_metadata_blocks():
 def test_apply_changes_what_takes_effect_at_next_boot():
     xml = domain_xml.build(dict(SPEC, console_file="/var/log/a.log"))
     changed = domain_xml.apply(xml, {"memory": 2 * 1024 ** 3, "vcpus": 4, "disk_cache": None,
-                                      "console_file": "/var/log/b.log", "vnc_port": 5905, "vnc_listen": "0.0.0.0"})
+                                     "console_file": "/var/log/b.log", "vnc_port": 5905, "vnc_listen": "0.0.0.0"})
     seen = domain_xml.read(changed)
     assert (seen["memory"], seen["vcpus"], seen["disk_cache"]) == (2 * 1024 ** 3, 4, None)
     assert (seen["console_file"], seen["vnc_port"], seen["vnc_listen"]) == ("/var/log/b.log", 5905, "0.0.0.0")
