@@ -24,7 +24,7 @@ import conftest  # noqa: E402,F401 pylint: disable=unused-import
 
 import libvirt  # noqa: E402
 
-from ansible_collections.virter.core.plugins.module_utils._image import ImageService  # noqa: E402
+from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService  # noqa: E402
 
 POOL = "vbench-store"
 POOL_DIR = Path("/var/lib/libvirt") / POOL

@@ -31,8 +31,8 @@ import conftest  # noqa: E402,F401 pylint: disable=unused-import
 
 import libvirt  # noqa: E402
 
-from ansible_collections.virter.core.plugins.module_utils._codecs import threads  # noqa: E402
-from ansible_collections.virter.core.plugins.module_utils._image import ImageService  # noqa: E402
+from ansible_collections.virter.core.plugins.module_utils.store.codecs import threads  # noqa: E402
+from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService  # noqa: E402
 
 POOL = "vbench-registry"
 POOL_DIR = Path("/var/lib/libvirt") / POOL

@@ -28,11 +28,12 @@ def main():
         (SRC / "ansible_collections" / "virter").mkdir(parents=True, exist_ok=True)
         (SRC / "ansible_collections" / "virter" / "core").symlink_to(ROOT)
     sys.path.insert(0, str(SRC))
-    from ansible_collections.virter.core.plugins.module_utils import _client, _network
+    from ansible_collections.virter.core.plugins.module_utils import _ansible_module as ansible_module
+    from ansible_collections.virter.core.plugins.module_utils.network import service as networks
 
-    conn = _client.connect(args.uri)
+    conn = ansible_module.connect(args.uri)
     name = "vtest-bench"
-    service = _network.NetworkService(conn)
+    service = networks.NetworkService(conn)
     service.present({
         "name": name, "cidr": "10.211.0.1/16", "forward_mode": "nat", "dhcp": True,
         "dhcp_ids": {"first": 2, "count": args.entries}, "domain": None, "bridge": "vtbr-bench",
@@ -42,11 +43,11 @@ def main():
         reserve_ms, release_ms = [], []
         for _round in range(args.rounds):
             start = time.perf_counter()
-            vm_id, mac, _ip = _network.reserve(conn, name)
+            vm_id, mac, _ip = networks.reserve(conn, name)
             reserve_ms.append((time.perf_counter() - start) * 1000)
             assert vm_id == args.entries + 2, vm_id
             start = time.perf_counter()
-            _network.release(conn, name, mac)
+            networks.release(conn, name, mac)
             release_ms.append((time.perf_counter() - start) * 1000)
     finally:
         service.absent(name, force=True)

@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
-from ansible_collections.virter.core.plugins.module_utils._lab_placement import place, rounds
+from ansible_collections.virter.core.plugins.module_utils.lab.placement import place, rounds
 
 
 def lab_placement(entries, hypervisors, found):

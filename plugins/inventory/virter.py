@@ -124,12 +124,12 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
-from ansible_collections.virter.core.plugins.module_utils._inventory_config import check_config
-from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
+from ansible_collections.virter.core.plugins.module_utils.inventory.config import check_config
+from ansible_collections.virter.core.plugins.module_utils.inventory.hosts import host_names, ssh_args_for
 from ansible_collections.virter.core.plugins.module_utils._keys import default_private_key_file
 
 try:
-    from ansible_collections.virter.core.plugins.module_utils._client import connect
+    from ansible_collections.virter.core.plugins.module_utils._ansible_module import connect
     from ansible_collections.virter.core.plugins.module_utils.vm.listing import list_vms
     IMPORT_ERROR = None
 except ImportError as exc:

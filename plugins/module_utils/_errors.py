@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The collection's exceptions. PRIVATE to the collection: no stable API.
 
-Every error the core raises is a VirterError; the module adapter in _client turns it
+Every error the core raises is a VirterError; the module adapter in _ansible_module turns it
 into fail_json(msg=...). The message is written for the playbook author.
 """
 

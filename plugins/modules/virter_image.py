@@ -332,8 +332,8 @@ diff:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.virter.core.plugins.module_utils._client import REGISTRY_ARGUMENT_SPEC, new_module, run
-from ansible_collections.virter.core.plugins.module_utils._image import ImageService
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
+from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService
 
 
 def main():

@@ -79,9 +79,9 @@ images:
       created: "2026-11-27T19:03:00Z"
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import local_image_name
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import local_image_name
 
 
 def main():

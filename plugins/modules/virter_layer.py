@@ -140,11 +140,11 @@ diff:
       images: []
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._duration import parse_duration
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
-from ansible_collections.virter.core.plugins.module_utils._store_names import validate_digest
+from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService
+from ansible_collections.virter.core.plugins.module_utils.store.names import validate_digest
 
 
 # Options of one state only: given with the other, they would be ignored.

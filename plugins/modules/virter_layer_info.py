@@ -89,9 +89,9 @@ layers:
       used_by: {images: [debian-12], vms: [web1], layers: [], volumes: []}
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import validate_digest
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import validate_digest
 
 
 def main():

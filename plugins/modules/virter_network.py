@@ -260,8 +260,8 @@ diff:
       type: dict
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
-from ansible_collections.virter.core.plugins.module_utils._network import NetworkService
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
+from ansible_collections.virter.core.plugins.module_utils.network.service import NetworkService
 
 
 def main():

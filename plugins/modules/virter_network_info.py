@@ -100,8 +100,8 @@ networks:
       hosts: [{id: 2, mac: "52:54:00:00:00:02", ip: 192.168.122.2, name: null}]
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
-from ansible_collections.virter.core.plugins.module_utils._network import list_networks
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
+from ansible_collections.virter.core.plugins.module_utils.network.service import list_networks
 
 
 def main():

@@ -453,7 +453,7 @@ not_ready:
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.virter.core.plugins.module_utils._client import REGISTRY_ARGUMENT_SPEC, new_module, run
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
 from ansible_collections.virter.core.plugins.module_utils.vm.service import VmService
 
 

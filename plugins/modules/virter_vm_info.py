@@ -69,7 +69,7 @@ vms:
       console_file: null
 '''
 
-from ansible_collections.virter.core.plugins.module_utils._client import new_module, run
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._keys import default_private_key_file
 from ansible_collections.virter.core.plugins.module_utils.vm.listing import list_vms
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ansible_collections.virter.core.plugins.module_utils import _lock_owner
-from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import VolumeLock
-from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
-from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
+from ansible_collections.virter.core.plugins.module_utils.locks.volume_lock import VolumeLock
+from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from helpers.ansible_run import run_task
 from helpers.registry import Registry
 from helpers.state import libvirt_state
@@ -66,7 +66,7 @@ def test_a_lock_on_a_dir_pool_names_its_holder_and_beats(race_pool, libvirt_conn
     try:
         waiter = VolumeLock(Store(libvirt_conn, POOL), lock_name("beat"))
         first = waiter._identity()
-        assert waiter._content().startswith(_lock_owner.record())
+        assert waiter._content().startswith(lock_owner.record())
         time.sleep(1.1)
         assert waiter._identity()[1] >= first[1] + 3  # grown at every beat
     finally:

@@ -16,7 +16,7 @@ def pool(libvirt_conn):
 
 
 def _service(conn, tmp_path, local_io):
-    from ansible_collections.virter.core.plugins.module_utils._image import ImageService
+    from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService
 
     return ImageService(conn, POOL, tmpdir=str(tmp_path), local_io=local_io)
 

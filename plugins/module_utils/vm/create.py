@@ -17,12 +17,14 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock, _keys, _network
+from ansible_collections.virter.core.plugins.module_utils.locks import volume_lock
+from ansible_collections.virter.core.plugins.module_utils import _keys
+from ansible_collections.virter.core.plugins.module_utils.network import service as networks
 from ansible_collections.virter.core.plugins.module_utils._addressing import parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound, undo
-from ansible_collections.virter.core.plugins.module_utils._pool_io import upload_bytes
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import layer_volume
+from ansible_collections.virter.core.plugins.module_utils.store.pool_io import upload_bytes
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import layer_volume
 from ansible_collections.virter.core.plugins.module_utils.vm import claims, cloudinit, domain_xml, host_limits, listing
 from ansible_collections.virter.core.plugins.module_utils.vm import image as vm_image
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
@@ -46,7 +48,7 @@ class Creator:
         if task.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or task.params["name"]))
         store = Store(task.conn, task.params["pool"])
-        _net, model = _network.access_network(task.conn, task.params["network"])
+        _net, model = networks.access_network(task.conn, task.params["network"])
         host_limits.check(task.spec, task.host(), create[0][0] or task.params["name"])
         self._check(create, model, freed, replacing, [host["mac"] for host in leftovers[0]])
         image, top = vm_image.ensure(task.conn, store, task.spec["image"], task.params, task.check_mode)
@@ -81,7 +83,7 @@ class Creator:
                 raise Conflict("the raw disks of %d new VMs need %d MiB in storage pool %s, which has %d MiB free"
                                % (count, size >> 20, pool, available >> 20))
         for nic in task.spec["nics"]:
-            if nic["type"] == "network" and _network.lookup(task.conn, nic["source"]) is None:
+            if nic["type"] == "network" and networks.lookup(task.conn, nic["source"]) is None:
                 raise NotFound("network %s of an extra NIC does not exist" % nic["source"])
 
     def check_volumes_free(self, vm, domains):
@@ -106,7 +108,7 @@ class Creator:
         if task.check_mode:
             return [vm for vm, _id in create]
         build = dict(plan, authorized=task.authorized(create=True))
-        if _network.on_hypervisor(task.conn):
+        if networks.on_hypervisor(task.conn):
             for mount in task.spec["mounts"]:
                 os.makedirs(mount["host"], exist_ok=True)  # as virter does (mkdir -p)
         # The same for every VM of the task: read each extra NIC's network once.
@@ -134,8 +136,8 @@ class Creator:
             # Claim and define under a lock held in the hypervisor's libvirt (whatever
             # machine the module runs on): the defined domain is what marks a pre-made
             # entry as taken.
-            lock = _hypervisor_lock.static_dhcp_lock(model["name"])
-            with _hypervisor_lock.held(task.conn, task.params["pool"], lock):
+            lock = volume_lock.static_dhcp_lock(model["name"])
+            with volume_lock.held(task.conn, task.params["pool"], lock):
                 claimed.extend(self._static.claim(vm, vm_id, model) for vm, vm_id in create)
                 return parallel(make, list(zip(claimed, host_keys)), "create VM")
         workers = Workers("create VM")
@@ -218,7 +220,7 @@ class Creator:
         `claim` reserved (static_dhcp entries stay)."""
         task = self.task
         if not task.params["static_dhcp"]:
-            _network.release(task.conn, task.params["network"], claim[2])
+            networks.release(task.conn, task.params["network"], claim[2])
         delete_volumes(task.conn, made)
 
 

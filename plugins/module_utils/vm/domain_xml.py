@@ -19,7 +19,7 @@ __metaclass__ = type
 try:
     from lxml import etree
 except ImportError:
-    etree = None  # reported by _client.require_libraries()
+    etree = None  # reported by _ansible_module.require_libraries()
 
 VIRTER_NS = "https://github.com/LINBIT/virter"
 CORE_NS = "https://virter-core/vm/1"

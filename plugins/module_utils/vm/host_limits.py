@@ -15,12 +15,12 @@ __metaclass__ = type
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 try:
     from lxml import etree
 except ImportError:
-    etree = None  # reported by _client.require_libraries()
+    etree = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError
 from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import ARCHES

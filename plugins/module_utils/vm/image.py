@@ -11,8 +11,8 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._errors import NotFound
-from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image
-from ansible_collections.virter.core.plugins.module_utils._store_names import local_image_name
+from ansible_collections.virter.core.plugins.module_utils.image.lock import held_image
+from ansible_collections.virter.core.plugins.module_utils.store.names import local_image_name
 
 
 def ensure(conn, store, image, params, check_mode):
@@ -24,9 +24,9 @@ def ensure(conn, store, image, params, check_mode):
     if not must_pull(image, params["pull_policy"], top is not None, store.pool_name):
         return name, top
     # Here only: the registry client's imports cost more than creating a VM otherwise does.
-    from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
-    from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
-    from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
+    from ansible_collections.virter.core.plugins.module_utils.store.layer_import import LayerImporter
+    from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
+    from ansible_collections.virter.core.plugins.module_utils.registry.pull import pull_image
 
     ref = parse_reference(image, "image")
     # Only a pool that is not on this machine needs a temporary directory: the system's.

@@ -20,7 +20,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
-from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
+from ansible_collections.virter.core.plugins.module_utils.store.names import WORK_PREFIX
 from ansible_collections.virter.core.plugins.module_utils.vm.spec import member_name
 
 

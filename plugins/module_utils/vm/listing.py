@@ -14,13 +14,13 @@ __metaclass__ = type
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
 from ansible_collections.virter.core.plugins.module_utils._keys import known_hosts_line
-from ansible_collections.virter.core.plugins.module_utils._network import lookup, persistent_xml
-from ansible_collections.virter.core.plugins.module_utils._network_xml import parse_network
+from ansible_collections.virter.core.plugins.module_utils.network.service import lookup, persistent_xml
+from ansible_collections.virter.core.plugins.module_utils.network.network_xml import parse_network
 from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import read
 
 

@@ -15,11 +15,11 @@ __metaclass__ = type
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, LibvirtError, undo
-from ansible_collections.virter.core.plugins.module_utils._store_names import local_image_name
+from ansible_collections.virter.core.plugins.module_utils.store.names import local_image_name
 from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml, host_limits, listing, ready
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 from ansible_collections.virter.core.plugins.module_utils.vm.create import Creator

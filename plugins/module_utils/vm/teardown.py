@@ -17,12 +17,12 @@ import time
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils import _network
+from ansible_collections.virter.core.plugins.module_utils.network import service as networks
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, VirterError
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import WORK_PREFIX
 
 _POLL = 0.5
 # VMs are taken apart in parallel; which layers nothing uses any more is decided one VM
@@ -70,7 +70,7 @@ def remove_domain(conn, vm, dom, info, keep=(), release_dhcp=True):
                if volume.startswith(WORK_PREFIX) and volume not in keep]
     # The entry first: listing a pool waits while libvirt still stops other VMs.
     if release_dhcp and info["mac"] and info["network"]:
-        _network.release(conn, info["network"], info["mac"])
+        networks.release(conn, info["network"], info["mac"])
     delete_volumes(conn, volumes)
 
 

@@ -16,7 +16,7 @@ import threading
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
 

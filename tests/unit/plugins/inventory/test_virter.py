@@ -13,7 +13,7 @@ from ansible.plugins.loader import inventory_loader
 
 from ansible_collections.virter.core.plugins.inventory.virter import _pinned, _write_private
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
-from ansible_collections.virter.core.plugins.module_utils._inventory_hosts import host_names, ssh_args_for
+from ansible_collections.virter.core.plugins.module_utils.inventory.hosts import host_names, ssh_args_for
 from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml
 
 URI = "test:///default"

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _client
+from ansible_collections.virter.core.plugins.module_utils import _ansible_module as ansible_module
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError
 
 
@@ -24,7 +24,7 @@ class FakeModule:
 
 def run(module, action):
     with pytest.raises(Exited):
-        _client.run(module, action)
+        ansible_module.run(module, action)
     return module.result
 
 
@@ -56,24 +56,24 @@ def test_connection_failure():
 ])
 def test_a_scheme_libvirt_does_not_know_is_explained(uri, expected):
     with pytest.raises(InvalidInput) as refused:
-        _client.connect(uri)
+        ansible_module.connect(uri)
     assert refused.value.msg.startswith(expected)
     assert "no connection driver available" not in refused.value.msg
 
 
 def test_a_known_scheme_keeps_libvirts_reason():
     with pytest.raises(LibvirtError, match="cannot connect to test:///nonexistent/file.xml: "):
-        _client.connect("test:///nonexistent/file.xml")
+        ansible_module.connect("test:///nonexistent/file.xml")
 
 
 def test_missing_libvirt_python(monkeypatch):
-    monkeypatch.setattr(_client, "LIBVIRT_IMPORT_ERROR", "Traceback: No module named libvirt")
+    monkeypatch.setattr(ansible_module, "LIBVIRT_IMPORT_ERROR", "Traceback: No module named libvirt")
     result = run(FakeModule(), lambda conn: {})
     assert "libvirt-python" in result["msg"] and result["exception"].startswith("Traceback")
 
 
 def test_common_options_and_env_fallbacks(monkeypatch):
-    spec = _client.COMMON_ARGUMENT_SPEC
+    spec = ansible_module.COMMON_ARGUMENT_SPEC
     assert spec["uri"]["fallback"][1] == ["VIRTER_LIBVIRT_URI", "LIBVIRT_DEFAULT_URI"]
     assert spec["pool"]["fallback"][1] == ["VIRTER_LIBVIRT_POOL"]
     assert spec["network"]["fallback"][1] == ["VIRTER_LIBVIRT_NETWORK"]

@@ -8,14 +8,14 @@ import time
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock as hl
-from ansible_collections.virter.core.plugins.module_utils import _lock_owner
+from ansible_collections.virter.core.plugins.module_utils.locks import volume_lock as hl
+from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
-from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
-from ansible_collections.virter.core.plugins.module_utils._layers import LayerService
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import kind
-from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
+from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import kind
+from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
 
 POOL = "default-pool"
 NAME = hl.static_dhcp_lock("vtest-net")
@@ -163,7 +163,7 @@ def test_the_store_neither_lists_nor_prunes_a_lock(conn):
 def ended_holder():
     """The line a lock of a process that has ended holds."""
     child = subprocess.Popen(["sleep", "30"])
-    held = json.dumps({"host": _lock_owner._host(), "pid": child.pid, "start": _lock_owner._start_time(child.pid)})
+    held = json.dumps({"host": lock_owner._host(), "pid": child.pid, "start": lock_owner._start_time(child.pid)})
     child.kill()
     child.wait()
     return held.encode() + b"\n"
@@ -180,7 +180,7 @@ def test_a_lock_whose_holder_has_ended_on_this_machine_is_broken_at_once(conn, m
 
 def test_a_lock_whose_holder_lives_waits_for_stale_after(conn, monkeypatch):
     lock(conn).attempt()
-    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: _lock_owner.record())
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: lock_owner.record())
     fake = FakeTime()
     lock(conn, stale_after=5, clock=fake.clock, sleep=fake.sleep).acquire()
     assert fake.now == 1006.0  # seen at 1000, broken at 1005, taken at 1006
@@ -272,7 +272,7 @@ def test_a_prune_removes_a_lock_whose_holder_has_ended_whatever_grace(conn, monk
 def test_a_prune_removes_a_live_holders_lock_only_when_unchanged_for_its_stale_time(
         conn, monkeypatch, name, stale_after):
     hl.VolumeLock(Store(conn, POOL), name).attempt()
-    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: _lock_owner.record())
+    monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: lock_owner.record())
     with_mtime(monkeypatch, 5000.0)
     assert LayerService(conn, POOL, now=5000.0 + stale_after - 1).pruned(0)["removed_locks"] == []
     assert LayerService(conn, POOL, now=5000.0 + stale_after + 1).pruned(600)["removed_locks"] == []

@@ -6,13 +6,13 @@ import time
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _lock_owner
-from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import VolumeLock
-from ansible_collections.virter.core.plugins.module_utils._image import ImageService
-from ansible_collections.virter.core.plugins.module_utils._image_lock import held_image, lock_name
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import import_work_volume, save_work_volume
-from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
+from ansible_collections.virter.core.plugins.module_utils.locks.volume_lock import VolumeLock
+from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService
+from ansible_collections.virter.core.plugins.module_utils.image.lock import held_image, lock_name
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import import_work_volume, save_work_volume
+from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
 
 POOL = "default-pool"
 DIGEST = "sha256:" + "a" * 64
@@ -87,7 +87,7 @@ def image(conn):
 @pytest.mark.parametrize("ended", [True, False])
 def test_a_run_that_finds_the_image_there_removes_its_lock_only_when_its_holder_has_ended(
         image, monkeypatch, ended):
-    monkeypatch.setattr(_lock_owner, "ended", lambda data: ended)  # the holder's line, as the lock reads it
+    monkeypatch.setattr(lock_owner, "ended", lambda data: ended)  # the holder's line, as the lock reads it
     check = ImageService(image, POOL, check_mode=True).present(dict(PRESENT))
     assert lock_name("web") in volumes(image)
     result = ImageService(image, POOL).present(dict(PRESENT))
@@ -97,7 +97,7 @@ def test_a_run_that_finds_the_image_there_removes_its_lock_only_when_its_holder_
 
 @pytest.mark.parametrize("ended", [True, False])
 def test_removing_an_image_removes_its_lock_only_when_its_holder_has_ended(image, monkeypatch, ended):
-    monkeypatch.setattr(_lock_owner, "ended", lambda data: ended)
+    monkeypatch.setattr(lock_owner, "ended", lambda data: ended)
     assert ImageService(image, POOL).absent("web")["changed"] is True
     assert ImageService(image, POOL).absent("web")["changed"] is False
     assert volumes(image) == ([] if ended else [lock_name("web")])

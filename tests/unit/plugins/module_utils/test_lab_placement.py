@@ -2,7 +2,7 @@
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._lab_placement import place, rounds
+from ansible_collections.virter.core.plugins.module_utils.lab.placement import place, rounds
 
 HVS = ["hv1", "hv2"]
 

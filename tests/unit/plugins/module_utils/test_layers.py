@@ -3,10 +3,10 @@ in-process test driver."""
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils._image_lock import lock_name
-from ansible_collections.virter.core.plugins.module_utils._layers import LayerService, removal_diff
-from ansible_collections.virter.core.plugins.module_utils._store_names import import_work_volume
-from ansible_collections.virter.core.plugins.module_utils._volume_xml import volume_xml
+from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
+from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService, removal_diff
+from ansible_collections.virter.core.plugins.module_utils.store.names import import_work_volume
+from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
 
 A, B, C = ("sha256:" + ch * 64 for ch in "abc")
 POOL = "default-pool"

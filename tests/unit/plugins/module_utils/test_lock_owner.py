@@ -3,34 +3,34 @@ import json
 import os
 import subprocess
 
-from ansible_collections.virter.core.plugins.module_utils import _lock_owner
+from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
 
 
 def line(pid, host=None):
-    host = _lock_owner._host() if host is None else host
-    return (json.dumps({"host": host, "pid": pid, "start": _lock_owner._start_time(pid)}) + "\n").encode()
+    host = lock_owner._host() if host is None else host
+    return (json.dumps({"host": host, "pid": pid, "start": lock_owner._start_time(pid)}) + "\n").encode()
 
 
 def test_this_process_has_not_ended():
-    assert _lock_owner.record() == line(os.getpid())
-    assert _lock_owner.ended(_lock_owner.record() + b"\0" * 100) is False  # the rest of the volume
+    assert lock_owner.record() == line(os.getpid())
+    assert lock_owner.ended(lock_owner.record() + b"\0" * 100) is False  # the rest of the volume
 
 
 def test_a_process_has_ended_once_it_exits_even_before_it_is_reaped():
     child = subprocess.Popen(["sleep", "30"])
     held = line(child.pid)
-    assert _lock_owner.ended(held) is False
+    assert lock_owner.ended(held) is False
     child.kill()
     os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # a zombie now
-    assert _lock_owner.ended(held) is True
+    assert lock_owner.ended(held) is True
     child.wait()
-    assert _lock_owner.ended(held) is True
+    assert lock_owner.ended(held) is True
 
 
 def test_a_reused_pid_is_not_the_holder():
     held = json.loads(line(os.getpid()))
     held["start"] = str(int(held["start"]) - 1)
-    assert _lock_owner.ended(json.dumps(held).encode()) is True
+    assert lock_owner.ended(json.dumps(held).encode()) is True
 
 
 def test_nothing_is_said_of_other_machines_or_unreadable_lines():
@@ -38,6 +38,6 @@ def test_nothing_is_said_of_other_machines_or_unreadable_lines():
     elsewhere = line(child.pid, host="another-boot pid:[1]")
     child.kill()
     child.wait()
-    assert _lock_owner.ended(elsewhere) is False
+    assert lock_owner.ended(elsewhere) is False
     for data in (b"", b"\0" * 64, b"not json\n", b"[1]\n", b'{"pid": "1", "start": "2"}\n', b"\xff\n"):
-        assert _lock_owner.ended(data) is False, data
+        assert lock_owner.ended(data) is False, data

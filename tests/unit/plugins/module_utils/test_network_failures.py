@@ -2,7 +2,7 @@
 dnsmasq 2.90's, as they came from the sandbox."""
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _network_failures as f
+from ansible_collections.virter.core.plugins.module_utils.network import failures as f
 
 DESIRED = {"name": "lab", "cidr": "192.168.217.1/24", "dnsmasq_options": []}
 CHILD = ("internal error: Child process (VIR_BRIDGE_NAME=vtbr-lab /usr/sbin/dnsmasq "

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _network_plan as p
+from ansible_collections.virter.core.plugins.module_utils.network import plan as p
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
 
 

@@ -17,7 +17,7 @@ import shutil
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _network as n
+from ansible_collections.virter.core.plugins.module_utils.network import service as n
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound
 
 

@@ -1,6 +1,6 @@
 from lxml import etree
 
-from ansible_collections.virter.core.plugins.module_utils import _network_xml as x
+from ansible_collections.virter.core.plugins.module_utils.network import network_xml as x
 
 # What `virter network add -m nat -n 192.168.124.1/24 -p -d test --dhcp-id 2 --dhcp-count 2` defines.
 VIRTER_NETMASK = """

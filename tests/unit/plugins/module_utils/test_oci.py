@@ -8,9 +8,11 @@ import subprocess
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _codecs, _gzip_members, _oci
+from ansible_collections.virter.core.plugins.module_utils.store import codecs
+from ansible_collections.virter.core.plugins.module_utils.store import gzip_members
+from ansible_collections.virter.core.plugins.module_utils.registry import oci
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
+from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
 
 A, B = ("sha256:" + ch * 64 for ch in "ab")
 
@@ -50,22 +52,22 @@ def test_bad_references(text, words):
         parse_reference(text)
 
 
-def _manifest(config_type=_oci.CONFIG_TYPE, layer_type=_oci.LAYER_TYPES["gzip"], media_type=_oci.DOCKER_MANIFEST):
-    config = _oci.Descriptor(config_type, A, 10)
-    return _oci.manifest_blob(config, [_oci.Descriptor(layer_type, B, 20)]).replace(
-        _oci.DOCKER_MANIFEST.encode(), media_type.encode())
+def _manifest(config_type=oci.CONFIG_TYPE, layer_type=oci.LAYER_TYPES["gzip"], media_type=oci.DOCKER_MANIFEST):
+    config = oci.Descriptor(config_type, A, 10)
+    return oci.manifest_blob(config, [oci.Descriptor(layer_type, B, 20)]).replace(
+        oci.DOCKER_MANIFEST.encode(), media_type.encode())
 
 
 def test_manifest_and_config_round_trip():
-    config, layers = _oci.parse_manifest(_manifest(), None, "r")
-    assert config == _oci.Descriptor(_oci.CONFIG_TYPE, A, 10)
-    assert layers == [_oci.Descriptor(_oci.LAYER_TYPES["gzip"], B, 20)]
-    blob = _oci.config_blob([A, B])
-    assert json.loads(blob)["rootfs"] == {"type": _oci.ROOTFS_TYPE, "diff_ids": [A, B]}
-    assert blob == _oci.config_blob([A, B])  # the same bytes, the same digest
-    assert _oci.parse_config(blob, 2, "r") == [A, B]
+    config, layers = oci.parse_manifest(_manifest(), None, "r")
+    assert config == oci.Descriptor(oci.CONFIG_TYPE, A, 10)
+    assert layers == [oci.Descriptor(oci.LAYER_TYPES["gzip"], B, 20)]
+    blob = oci.config_blob([A, B])
+    assert json.loads(blob)["rootfs"] == {"type": oci.ROOTFS_TYPE, "diff_ids": [A, B]}
+    assert blob == oci.config_blob([A, B])  # the same bytes, the same digest
+    assert oci.parse_config(blob, 2, "r") == [A, B]
     # OCI manifests with virter's types are read too (zstd layers as well).
-    _oci.parse_manifest(_manifest(layer_type=_oci.LAYER_TYPES["zstd"], media_type=_oci.OCI_MANIFEST), None, "r")
+    oci.parse_manifest(_manifest(layer_type=oci.LAYER_TYPES["zstd"], media_type=oci.OCI_MANIFEST), None, "r")
 
 
 @pytest.mark.parametrize("body, words", [
@@ -78,7 +80,7 @@ def test_manifest_and_config_round_trip():
 ])
 def test_foreign_manifests(body, words):
     with pytest.raises(InvalidInput, match=words):
-        _oci.parse_manifest(body, None, "r")
+        oci.parse_manifest(body, None, "r")
 
 
 @pytest.mark.parametrize("config, count, words", [
@@ -88,14 +90,14 @@ def test_foreign_manifests(body, words):
 ])
 def test_bad_configs(config, count, words):
     with pytest.raises(InvalidInput, match=words):
-        _oci.parse_config(json.dumps(config).encode(), count, "r")
+        oci.parse_config(json.dumps(config).encode(), count, "r")
 
 
 def test_already_pushed():
-    gz = [_oci.Descriptor(_oci.LAYER_TYPES["gzip"], B, 1)] * 2
-    assert _oci.already_pushed([A, B], gz, [A, B], "gzip")
-    assert not _oci.already_pushed([A, B], gz, [A, B], "zstd")
-    assert not _oci.already_pushed([A], gz[:1], [A, B], "gzip")
+    gz = [oci.Descriptor(oci.LAYER_TYPES["gzip"], B, 1)] * 2
+    assert oci.already_pushed([A, B], gz, [A, B], "gzip")
+    assert not oci.already_pushed([A, B], gz, [A, B], "zstd")
+    assert not oci.already_pushed([A], gz[:1], [A, B], "gzip")
 
 
 def _read_all(reader):
@@ -112,41 +114,41 @@ DATA = os.urandom(300000) * 20 + b"\0" * (9 << 20) + b"end"
 
 
 def test_gzip_members_do_not_depend_on_threads_and_any_reader_reads_them():
-    blobs = {b"".join(_gzip_members.compress(io.BytesIO(DATA).read, threads, member_size=2 << 20))
+    blobs = {b"".join(gzip_members.compress(io.BytesIO(DATA).read, threads, member_size=2 << 20))
              for threads in (1, 2, 5)}
     assert len(blobs) == 1
     blob = blobs.pop()
     assert gzip.decompress(blob) == DATA
     assert subprocess.run(["gzip", "-dc"], input=blob, capture_output=True, check=True).stdout == DATA
-    assert _read_all(_gzip_members.GzipReader(io.BytesIO(blob).read, 65536)) == DATA
+    assert _read_all(gzip_members.GzipReader(io.BytesIO(blob).read, 65536)) == DATA
     # A single-member stream (as virter writes) reads the same.
-    assert _read_all(_gzip_members.GzipReader(io.BytesIO(gzip.compress(DATA, 1)).read, 65536)) == DATA
+    assert _read_all(gzip_members.GzipReader(io.BytesIO(gzip.compress(DATA, 1)).read, 65536)) == DATA
 
 
 @pytest.mark.parametrize("cut, words", [(-4, "truncated"), (0.5, "truncated"), (None, "empty")])
 def test_gzip_reader_damage(cut, words):
-    blob = b"".join(_gzip_members.compress(io.BytesIO(DATA).read, 2, member_size=2 << 20))
+    blob = b"".join(gzip_members.compress(io.BytesIO(DATA).read, 2, member_size=2 << 20))
     data = b"" if cut is None else blob[:int(len(blob) * cut) if isinstance(cut, float) else cut]
     with pytest.raises(InvalidInput, match=words):
-        _read_all(_gzip_members.GzipReader(io.BytesIO(data).read, 65536))
+        _read_all(gzip_members.GzipReader(io.BytesIO(data).read, 65536))
 
 
 def test_gzip_reader_garbage():
     with pytest.raises(InvalidInput, match="not valid gzip"):
-        _read_all(_gzip_members.GzipReader(io.BytesIO(b"this is no gzip").read, 65536))
+        _read_all(gzip_members.GzipReader(io.BytesIO(b"this is no gzip").read, 65536))
 
 
 def test_zstd_round_trip(monkeypatch):
     blobs = set()
     for threads in (1, 3):
-        monkeypatch.setattr(_codecs, "threads", lambda n=threads: n)
-        blobs.add(b"".join(_codecs.compress("zstd", io.BytesIO(DATA).read)))
+        monkeypatch.setattr(codecs, "threads", lambda n=threads: n)
+        blobs.add(b"".join(codecs.compress("zstd", io.BytesIO(DATA).read)))
         source = io.BytesIO(DATA)
-        blobs.add(b"".join(_codecs.compress("zstd", lambda size, src=source: src.read(min(size, 777777)))))
+        blobs.add(b"".join(codecs.compress("zstd", lambda size, src=source: src.read(min(size, 777777)))))
     assert len(blobs) == 1
     blob = blobs.pop()
-    assert _read_all(_codecs.decompressed_reader("zstd", io.BytesIO(blob).read)) == DATA
+    assert _read_all(codecs.decompressed_reader("zstd", io.BytesIO(blob).read)) == DATA
     with pytest.raises(InvalidInput, match="not valid zstd"):
-        _read_all(_codecs.decompressed_reader("zstd", io.BytesIO(b"garbage!" * 10).read))
+        _read_all(codecs.decompressed_reader("zstd", io.BytesIO(b"garbage!" * 10).read))
     with pytest.raises(InvalidInput, match="empty"):
-        _read_all(_codecs.decompressed_reader("zstd", io.BytesIO(b"").read))
+        _read_all(codecs.decompressed_reader("zstd", io.BytesIO(b"").read))

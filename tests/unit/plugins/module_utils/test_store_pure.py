@@ -4,11 +4,11 @@ import struct
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _qcow2
+from ansible_collections.virter.core.plugins.module_utils.store import qcow2
 from ansible_collections.virter.core.plugins.module_utils._duration import parse_duration
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._store_graph import BackingGraph
-from ansible_collections.virter.core.plugins.module_utils._store_names import (
+from ansible_collections.virter.core.plugins.module_utils.store.refcount import BackingGraph
+from ansible_collections.virter.core.plugins.module_utils.store.names import (
     import_work_volume,
     is_work_of,
     kind,
@@ -16,7 +16,7 @@ from ansible_collections.virter.core.plugins.module_utils._store_names import (
     local_image_name,
     validate_digest,
 )
-from ansible_collections.virter.core.plugins.module_utils._volume_xml import parse_volume, volume_xml
+from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import parse_volume, volume_xml
 
 A, B, C = ("sha256:" + ch * 64 for ch in "abc")
 
@@ -74,27 +74,27 @@ def test_bad_durations(text):
 def _header(backing=b"", version=3):
     head = bytearray(512)
     offset = 200 if backing else 0
-    struct.pack_into(">4sIQIIQ", head, 0, _qcow2.MAGIC, version, offset, len(backing), 16, 1 << 30)
+    struct.pack_into(">4sIQIIQ", head, 0, qcow2.MAGIC, version, offset, len(backing), 16, 1 << 30)
     head[200:200 + len(backing)] = backing
     return bytes(head)
 
 
 def test_qcow2_header():
     data = _header(b"./virter:layer:" + A.encode())
-    assert _qcow2.needed(data[:10]) == 32
-    need = _qcow2.needed(data[:32])
-    header = _qcow2.parse(data[:need])
-    assert header == _qcow2.Header(3, 1 << 30, "./virter:layer:" + A)
-    assert _qcow2.parse(_header()).backing_file is None
+    assert qcow2.needed(data[:10]) == 32
+    need = qcow2.needed(data[:32])
+    header = qcow2.parse(data[:need])
+    assert header == qcow2.Header(3, 1 << 30, "./virter:layer:" + A)
+    assert qcow2.parse(_header()).backing_file is None
 
 
 def test_qcow2_rejects():
     with pytest.raises(InvalidInput, match="not a qcow2 file"):
-        _qcow2.needed(b"\x00" * 64)
+        qcow2.needed(b"\x00" * 64)
     external = bytearray(_header())
     struct.pack_into(">Q", external, 72, 4)
     with pytest.raises(InvalidInput, match="external data file"):
-        _qcow2.parse(bytes(external))
+        qcow2.parse(bytes(external))
 
 
 def test_volume_xml_round_trip():

@@ -11,11 +11,12 @@ import pytest
 import requests
 import urllib3
 
-from ansible_collections.virter.core.plugins.module_utils import _pool_io, _qcow2
+from ansible_collections.virter.core.plugins.module_utils.store import pool_io
+from ansible_collections.virter.core.plugins.module_utils.store import qcow2
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, TransferFailed
-from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
-from ansible_collections.virter.core.plugins.module_utils._registry import RegistryClient
-from ansible_collections.virter.core.plugins.module_utils._sources import HttpSource
+from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
+from ansible_collections.virter.core.plugins.module_utils.registry.client import RegistryClient
+from ansible_collections.virter.core.plugins.module_utils.store.sources import HttpSource
 from ansible_collections.virter.core.plugins.module_utils._transfer import reason
 
 
@@ -153,7 +154,7 @@ def test_upload_cut_says_how_much_was_sent():
 
 def _qcow2_file(size):
     head = bytearray(512)
-    struct.pack_into(">4sIQIIQ", head, 0, _qcow2.MAGIC, 3, 0, 0, 16, 1 << 30)
+    struct.pack_into(">4sIQIIQ", head, 0, qcow2.MAGIC, 3, 0, 0, 16, 1 << 30)
     return bytes(head) + b"\0" * (size - 512)
 
 
@@ -256,22 +257,22 @@ def test_stream_upload_broken(tmp_path):
     path.write_bytes(b"x" * 10)
     stream = _Stream(4)
     with pytest.raises(TransferFailed) as failed:
-        _pool_io.upload(_Conn(stream), _Vol(), str(path))
+        pool_io.upload(_Conn(stream), _Vol(), str(path))
     assert failed.value.msg == ("the upload into volume virter:layer:sha256:abc broke off after 4 of 10 bytes "
                                 "(stream had I/O failure); run the task again to retry")
     assert stream.aborted
     with pytest.raises(TransferFailed, match="after 2 of 5 bytes"):
-        _pool_io.upload_bytes(_Conn(_Stream(2)), _Vol(), b"seeds")
+        pool_io.upload_bytes(_Conn(_Stream(2)), _Vol(), b"seeds")
 
 
 def test_stream_download_broken():
     out = io.BytesIO()
     with pytest.raises(TransferFailed, match=r"^the download of volume virter:layer:sha256:abc broke off after 6 "
                                              r"of 12 bytes \(stream had I/O failure\)"):
-        _pool_io.download(_Conn(_Stream(6)), _Vol(), out)
+        pool_io.download(_Conn(_Stream(6)), _Vol(), out)
     assert out.getvalue() == b"abcabc"
 
 
 def test_a_refused_stream_is_libvirts_error():
     with pytest.raises(LibvirtError, match="cannot upload into volume virter:layer:sha256:abc: volume is in use"):
-        _pool_io.upload_bytes(_Conn(_Stream(10)), _Vol(refuse=True), b"seeds")
+        pool_io.upload_bytes(_Conn(_Stream(10)), _Vol(refuse=True), b"seeds")

@@ -3,7 +3,7 @@ import contextlib
 
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils import _pull
+from ansible_collections.virter.core.plugins.module_utils.registry import pull
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils.vm import image as vm_image
 from ansible_collections.virter.core.plugins.module_utils.vm.image import ensure, must_pull
@@ -66,7 +66,7 @@ def pulls(monkeypatch):
         calls.append((str(ref), name, check_mode))
         return {"name": name, "top_layer": NEW}
 
-    monkeypatch.setattr(_pull, "pull_image", fake_pull)  # ensure imports it when it pulls
+    monkeypatch.setattr(pull, "pull_image", fake_pull)  # ensure imports it when it pulls
     monkeypatch.setattr(vm_image, "held_image", fake_lock)
     return calls
 

@@ -16,10 +16,10 @@ import os
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, TransferFailed
-from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
 
 
 def local_path(store, info):

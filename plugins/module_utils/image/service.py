@@ -14,20 +14,20 @@ __metaclass__ = type
 import hashlib
 import os
 
-from ansible_collections.virter.core.plugins.module_utils import _images_toml
+from ansible_collections.virter.core.plugins.module_utils.image import image_lists
 from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
-from ansible_collections.virter.core.plugins.module_utils._commit import VmCommit
+from ansible_collections.virter.core.plugins.module_utils.vm.commit import VmCommit
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
-from ansible_collections.virter.core.plugins.module_utils._image_lock import clear_ended, held_image
-from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
-from ansible_collections.virter.core.plugins.module_utils._layer_import import LayerImporter
-from ansible_collections.virter.core.plugins.module_utils._oci_ref import parse_reference
-from ansible_collections.virter.core.plugins.module_utils._pull import pull_image
-from ansible_collections.virter.core.plugins.module_utils._push import push_image
-from ansible_collections.virter.core.plugins.module_utils._sources import FileSource, HttpSource
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import (
+from ansible_collections.virter.core.plugins.module_utils.image.lock import clear_ended, held_image
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils.store.layer_import import LayerImporter
+from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
+from ansible_collections.virter.core.plugins.module_utils.registry.pull import pull_image
+from ansible_collections.virter.core.plugins.module_utils.registry.push import push_image
+from ansible_collections.virter.core.plugins.module_utils.store.sources import FileSource, HttpSource
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import (
     kind,
     local_image_name,
     tag_volume,
@@ -229,4 +229,4 @@ def _resolve_url(url):
         return url
     if "://" in url:
         raise InvalidInput("url %s: only http:// and https:// URLs can be fetched" % url)
-    return _images_toml.lookup(url)
+    return image_lists.lookup(url)

@@ -11,7 +11,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, NotFound
-from ansible_collections.virter.core.plugins.module_utils._store_names import WORK_PREFIX
+from ansible_collections.virter.core.plugins.module_utils.store.names import WORK_PREFIX
 from ansible_collections.virter.core.plugins.module_utils.vm import listing
 from ansible_collections.virter.core.plugins.module_utils.vm.teardown import remove_domain, shutdown
 

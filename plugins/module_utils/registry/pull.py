@@ -18,14 +18,14 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.virter.core.plugins.module_utils._codecs import decompressed_reader
+from ansible_collections.virter.core.plugins.module_utils.store.codecs import decompressed_reader
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed, undo
-from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK, LayerSink, pump
-from ansible_collections.virter.core.plugins.module_utils._oci import COMPRESSION_OF
-from ansible_collections.virter.core.plugins.module_utils._registry import client_for
-from ansible_collections.virter.core.plugins.module_utils._remote_image import fetch
-from ansible_collections.virter.core.plugins.module_utils._store_names import backing_path, kind, layer_volume
-from ansible_collections.virter.core.plugins.module_utils._threaded_reader import ThreadedReader
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK, LayerSink, pump
+from ansible_collections.virter.core.plugins.module_utils.registry.oci import COMPRESSION_OF
+from ansible_collections.virter.core.plugins.module_utils.registry.client import client_for
+from ansible_collections.virter.core.plugins.module_utils.registry.remote_image import fetch
+from ansible_collections.virter.core.plugins.module_utils.store.names import backing_path, kind, layer_volume
+from ansible_collections.virter.core.plugins.module_utils.store.threaded_reader import ThreadedReader
 from ansible_collections.virter.core.plugins.module_utils._transfer import TRANSPORT_ERRORS, reason
 
 # Decompressed data moves between the threads in pieces this big: with 1 MiB pieces the

@@ -21,7 +21,7 @@ try:
     from lxml import etree
 except ImportError:
     etree = None
-    LXML_IMPORT_ERROR = traceback.format_exc()  # reported by _client.require_libraries()
+    LXML_IMPORT_ERROR = traceback.format_exc()  # reported by _ansible_module.require_libraries()
 else:
     LXML_IMPORT_ERROR = None
 
@@ -42,7 +42,7 @@ def parse_network(xml):
         "forward_mode": (forward.get("mode") or "nat") if forward is not None else "none",
         "domain": domain.get("name") if domain is not None else None,
         "cidr": None,
-        # virter reads only the netmask= form: a prefix= one is rewritten (see _network_plan).
+        # virter reads only the netmask= form: a prefix= one is rewritten (see plan.py).
         "ip_form": None,
         "ranges": [],
         "hosts": [],

@@ -15,9 +15,9 @@ import contextlib
 import os
 
 from ansible_collections.virter.core.plugins.module_utils._errors import NotFound
-from ansible_collections.virter.core.plugins.module_utils._pool_io import download, local_path
-from ansible_collections.virter.core.plugins.module_utils._store_names import layer_volume
-from ansible_collections.virter.core.plugins.module_utils._threaded_reader import ThreadedReader
+from ansible_collections.virter.core.plugins.module_utils.store.pool_io import download, local_path
+from ansible_collections.virter.core.plugins.module_utils.store.names import layer_volume
+from ansible_collections.virter.core.plugins.module_utils.store.threaded_reader import ThreadedReader
 
 
 class _Writes:

@@ -13,10 +13,10 @@ __metaclass__ = type
 import time
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
-from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import BREAKER_PREFIX, VolumeLock, is_lock
-from ansible_collections.virter.core.plugins.module_utils._image_lock import stale_after
-from ansible_collections.virter.core.plugins.module_utils._store import Store
-from ansible_collections.virter.core.plugins.module_utils._store_names import kind, layer_volume
+from ansible_collections.virter.core.plugins.module_utils.locks.volume_lock import BREAKER_PREFIX, VolumeLock, is_lock
+from ansible_collections.virter.core.plugins.module_utils.image.lock import stale_after
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.names import kind, layer_volume
 from ansible_collections.virter.core.plugins.module_utils.vm.listing import domains
 
 

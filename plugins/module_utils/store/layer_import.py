@@ -13,7 +13,7 @@ libvirt's upload stream. A layer file only ever gets its final name complete and
 checked, and the tag comes after it, so an interrupted run leaves at most a work volume
 (removed by the next run for the same image) or an unused layer (rewritten by the next
 import of the same content, pruned otherwise). Callers hold the image's lock
-(_image_lock): work volumes carry a token of their run, so runs never share one.
+(image.lock): work volumes carry a token of their run, so runs never share one.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -31,9 +31,9 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
     VirterError,
     undo,
 )
-from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, check_file, pump
-from ansible_collections.virter.core.plugins.module_utils._pool_io import download, local_path, upload
-from ansible_collections.virter.core.plugins.module_utils._store_names import (
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import LayerSink, check_file, pump
+from ansible_collections.virter.core.plugins.module_utils.store.pool_io import download, local_path, upload
+from ansible_collections.virter.core.plugins.module_utils.store.names import (
     RUN_TOKEN_LENGTH,
     backing_path,
     import_work_volume,

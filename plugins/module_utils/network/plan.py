@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Desired versus actual for networks. Pure: models in, decisions out.
 
-PRIVATE to the collection: no stable API. Models are the dicts of _network_xml.
+PRIVATE to the collection: no stable API. Models are the dicts of network_xml.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -24,7 +24,7 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import (
     validate_name,
 )
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._network_failures import BRIDGE_ADVICE
+from ansible_collections.virter.core.plugins.module_utils.network.failures import BRIDGE_ADVICE
 
 FORWARD_MODES = ("nat", "route", "open", "none")
 RESTART_POLICIES = ("never", "if_unused", "always")
@@ -90,7 +90,7 @@ def check_neighbours(desired, own, others, interfaces):
 
     `own`: the network's models as it is (persistent, live; none when it is new): what
     it has already is not refused. `others`: (name, bridge, subnets) of each definition
-    of every other network, from _network_xml.footprint. `interfaces`: names of the
+    of every other network, from network_xml.footprint. `interfaces`: names of the
     hypervisor's interfaces, or None when libvirt cannot list them."""
     subnet = parse_cidr(desired["cidr"]).network
     if all(model["cidr"] is None or _subnet(model["cidr"]) != subnet for model in own):

@@ -25,7 +25,7 @@ try:
 except ImportError:  # Python 2 is not supported; this keeps the import sanity test quiet
     import Queue as queue
 
-from ansible_collections.virter.core.plugins.module_utils import _qcow2
+from ansible_collections.virter.core.plugins.module_utils.store import qcow2
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 # 1 MiB: large enough for few calls, small enough to stay in the CPU cache while hashed.
@@ -118,10 +118,10 @@ class LayerSink:
             self._writer.put(chunk)
 
     def _take_header(self, chunk):
-        self._head += chunk[:_qcow2.MAX_HEADER]
-        need = _qcow2.needed(self._head)
+        self._head += chunk[:qcow2.MAX_HEADER]
+        need = qcow2.needed(self._head)
         if len(self._head) >= need:
-            self.header = _qcow2.parse(bytes(self._head[:need]))
+            self.header = qcow2.parse(bytes(self._head[:need]))
             self._head = None
             self._on_header(self.header)
 

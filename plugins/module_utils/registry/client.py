@@ -33,7 +33,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
     TransferFailed,
     VirterError,
 )
-from ansible_collections.virter.core.plugins.module_utils._oci import ACCEPT, DOCKER_MANIFEST, MAX_MANIFEST
+from ansible_collections.virter.core.plugins.module_utils.registry.oci import ACCEPT, DOCKER_MANIFEST, MAX_MANIFEST
 from ansible_collections.virter.core.plugins.module_utils._transfer import TRANSPORT_ERRORS, reason
 
 try:
@@ -86,7 +86,7 @@ def _error_text(response):
 
 
 class RegistryClient:
-    """One repository of one registry: `ref` is an _oci_ref.Reference."""
+    """One repository of one registry: `ref` is a reference.Reference."""
 
     def __init__(self, ref, username=None, password=None, tls_verify=True):
         if oras is None:

@@ -19,20 +19,20 @@ import datetime
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
 from ansible_collections.virter.core.plugins.module_utils._errors import (
     Conflict,
     LibvirtError,
     NotFound,
 )
-from ansible_collections.virter.core.plugins.module_utils._store_graph import BackingGraph
-from ansible_collections.virter.core.plugins.module_utils._store_names import (
+from ansible_collections.virter.core.plugins.module_utils.store.refcount import BackingGraph
+from ansible_collections.virter.core.plugins.module_utils.store.names import (
     kind,
     layer_volume,
     tag_volume,
 )
-from ansible_collections.virter.core.plugins.module_utils._volume_xml import (
+from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import (
     parse_volume,
     pool_target_path,
     volume_xml,

@@ -15,7 +15,7 @@ bytes, so two locks differ even where a pool reports no timestamps) has blocked 
 for STALE_AFTER seconds of the waiter's own clock. No clock of the hypervisor is
 compared with this machine's. Holders keep the lock for seconds, far less than that, or
 show that they are alive by growing it now and then (`beat`). The lock holds
-a line naming its holder (_lock_owner): a waiter on the holder's own machine breaks the
+a line naming its holder (lock_owner): a waiter on the holder's own machine breaks the
 lock of a holder that has ended at once. Waiters break a lock under a second lock volume
 (BREAKER_PREFIX + name), so that two of them cannot both break it and one delete the
 lock the other has just taken.
@@ -37,12 +37,12 @@ import time
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils import _lock_owner
+from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, LibvirtError
-from ansible_collections.virter.core.plugins.module_utils._pool_io import download, upload_bytes
-from ansible_collections.virter.core.plugins.module_utils._store import Store
+from ansible_collections.virter.core.plugins.module_utils.store.pool_io import download, upload_bytes
+from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 
 LOCK_PREFIX = "virter-core-lock:"
 BREAKER_PREFIX = "virter-core-unlock:"
@@ -125,7 +125,7 @@ class VolumeLock:
         """One try: True when this run now holds the lock. A holder seen unchanged for
         `stale_after` seconds, or one of this machine that has ended, is broken, under
         `breaker` when given."""
-        owner = _lock_owner.record()
+        owner = lock_owner.record()
         try:
             # A fresh random capacity per lock: part of its identity.
             self._vol = self.store.create(self.name, len(owner) + random.randint(1, 1 << 16), "raw")
@@ -144,7 +144,7 @@ class VolumeLock:
                 self._break(holder, breaker)
                 return False
             if self._judged != holder:
-                if _lock_owner.ended(self._content()):
+                if lock_owner.ended(self._content()):
                     self._break(holder, breaker)
                 else:
                     self._judged = holder
@@ -175,7 +175,7 @@ class VolumeLock:
         if info is None:
             return None
         changed = max(info.mtime or 0, info.ctime or 0)  # 0: a pool without timestamps
-        if (now is not None and changed and changed + self.stale_after < now) or _lock_owner.ended(self._content()):
+        if (now is not None and changed and changed + self.stale_after < now) or lock_owner.ended(self._content()):
             return _identity_of(info)
         return None
 

@@ -5,7 +5,7 @@
 """What libvirt and dnsmasq say when a network cannot be defined or started, as one
 sentence for the playbook author. Pure: messages in, sentences out.
 
-PRIVATE to the collection: no stable API. Models are the dicts of _network_xml.
+PRIVATE to the collection: no stable API. Models are the dicts of network_xml.
 """
 
 from __future__ import (absolute_import, division, print_function)

@@ -19,10 +19,10 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.virter.core.plugins.module_utils._codecs import compress
+from ansible_collections.virter.core.plugins.module_utils.store.codecs import compress
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
-from ansible_collections.virter.core.plugins.module_utils._layer_stream import open_layer
-from ansible_collections.virter.core.plugins.module_utils._oci import (
+from ansible_collections.virter.core.plugins.module_utils.store.layer_stream import open_layer
+from ansible_collections.virter.core.plugins.module_utils.registry.oci import (
     CONFIG_TYPE,
     LAYER_TYPES,
     Descriptor,
@@ -31,8 +31,8 @@ from ansible_collections.virter.core.plugins.module_utils._oci import (
     manifest_blob,
     sha256_digest,
 )
-from ansible_collections.virter.core.plugins.module_utils._registry import client_for
-from ansible_collections.virter.core.plugins.module_utils._remote_image import fetch
+from ansible_collections.virter.core.plugins.module_utils.registry.client import client_for
+from ansible_collections.virter.core.plugins.module_utils.registry.remote_image import fetch
 
 
 def push_image(store, layers, ref, params, check_mode, local_io=True):

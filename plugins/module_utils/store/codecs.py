@@ -16,9 +16,9 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.virter.core.plugins.module_utils import _gzip_members
+from ansible_collections.virter.core.plugins.module_utils.store import gzip_members
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, VirterError
-from ansible_collections.virter.core.plugins.module_utils._ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
 
 try:
     import zstandard
@@ -40,7 +40,7 @@ def threads():
 def compress(compression, read):
     """Yield the compressed stream of everything `read(n)` returns."""
     if compression == "gzip":
-        return _gzip_members.compress(read, threads())
+        return gzip_members.compress(read, threads())
     return _zstd_compress(read)
 
 
@@ -51,7 +51,7 @@ def _zstd_compress(read):
     compression object is fed directly.)"""
     compressor = _zstd().ZstdCompressor(level=1, threads=threads(), write_checksum=True).compressobj()
     while True:
-        data = read(_gzip_members.MEMBER_SIZE)
+        data = read(gzip_members.MEMBER_SIZE)
         if not data:
             break
         out = compressor.compress(data)
@@ -64,7 +64,7 @@ def decompressed_reader(compression, read):
     """An object whose read(n) returns the data of the compressed stream `read(n)`
     gives; data that cannot be decompressed raises InvalidInput."""
     if compression == "gzip":
-        return _gzip_members.GzipReader(read, CHUNK)
+        return gzip_members.GzipReader(read, CHUNK)
     return _ZstdReader(_zstd(), read)
 
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Networks on libvirt: read, converge, remove; and DHCP host reservations for VMs.
 
-PRIVATE to the collection: no stable API. The decisions are in _network_plan (pure);
+PRIVATE to the collection: no stable API. The decisions are in plan.py (pure);
 this file does the libvirt calls.
 """
 
@@ -19,10 +19,10 @@ import tempfile
 try:
     import libvirt
 except ImportError:
-    libvirt = None  # reported by _client.require_libraries()
+    libvirt = None  # reported by _ansible_module.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils import _network_failures as failures
-from ansible_collections.virter.core.plugins.module_utils import _network_plan as plan
+from ansible_collections.virter.core.plugins.module_utils.network import failures as failures
+from ansible_collections.virter.core.plugins.module_utils.network import plan as plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
     free_ids,
     ip_for_id,
@@ -38,7 +38,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import (
     LibvirtError,
     NotFound,
 )
-from ansible_collections.virter.core.plugins.module_utils._network_xml import (
+from ansible_collections.virter.core.plugins.module_utils.network.network_xml import (
     footprint,
     host_xml,
     interface_macs,
@@ -273,7 +273,7 @@ class NetworkService:
 
 def _refusal(action, desired, exc, then=None):
     """The error for libvirt's refusal of network `desired`: a sentence of
-    _network_failures where there is one, else libvirt's message; `then`: what was done
+    failures.py where there is one, else libvirt's message; `then`: what was done
     about it."""
     sentence = failures.explain(desired, exc.get_error_message() or "")
     if sentence:

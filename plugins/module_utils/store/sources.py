@@ -19,7 +19,7 @@ from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed
-from ansible_collections.virter.core.plugins.module_utils._ingest import LayerSink, copy_file, pump
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import LayerSink, copy_file, pump
 from ansible_collections.virter.core.plugins.module_utils._transfer import reason
 
 _NETWORK_ERRORS = (URLError, UrlConnectionError, SSLValidationError, http_client.HTTPException, OSError)

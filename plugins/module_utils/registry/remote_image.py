@@ -13,7 +13,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-from ansible_collections.virter.core.plugins.module_utils._oci import MAX_CONFIG, parse_config, parse_manifest
+from ansible_collections.virter.core.plugins.module_utils.registry.oci import MAX_CONFIG, parse_config, parse_manifest
 
 # digest: of the manifest; layers: Descriptors, base first; diff_ids: one per layer.
 RemoteImage = namedtuple("RemoteImage", ["digest", "layers", "diff_ids"])

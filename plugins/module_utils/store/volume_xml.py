@@ -15,9 +15,9 @@ from collections import namedtuple
 try:
     from lxml import etree
 except ImportError:
-    etree = None  # reported by _client.require_libraries()
+    etree = None  # reported by _ansible_module.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils._store_names import (
+from ansible_collections.virter.core.plugins.module_utils.store.names import (
     backing_path,
     layer_of_backing,
 )

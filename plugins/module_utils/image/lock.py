@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One run at a time writes an image: imports, pulls, commits and saves of an image name
-run under a lock volume in the image's pool (_hypervisor_lock), whatever machine each
+run under a lock volume in the image's pool (volume_lock), whatever machine each
 run is on.
 
 PRIVATE to the collection: no stable API.
@@ -18,14 +18,14 @@ __metaclass__ = type
 
 import contextlib
 
-from ansible_collections.virter.core.plugins.module_utils import _hypervisor_lock
-from ansible_collections.virter.core.plugins.module_utils._hypervisor_lock import (
+from ansible_collections.virter.core.plugins.module_utils.locks import volume_lock
+from ansible_collections.virter.core.plugins.module_utils.locks.volume_lock import (
     BREAKER_PREFIX,
     LOCK_PREFIX,
     VolumeLock,
     held,
 )
-from ansible_collections.virter.core.plugins.module_utils._store_names import is_work_of
+from ansible_collections.virter.core.plugins.module_utils.store.names import is_work_of
 
 # A download may take far longer than a minute: holders show they are alive by beating,
 # so a waiter waits for as long as that takes, and takes a lock unchanged for a minute
@@ -46,7 +46,7 @@ def stale_after(lock):
     image = lock_name("")
     if lock.startswith((image, BREAKER_PREFIX + image)):
         return STALE_AFTER
-    return _hypervisor_lock.STALE_AFTER
+    return volume_lock.STALE_AFTER
 
 
 def clear_ended(store, image):
