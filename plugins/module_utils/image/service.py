@@ -16,6 +16,7 @@ import os
 
 from ansible_collections.virter.core.plugins.module_utils.image import image_lists
 from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils.image.lock import clear_ended, held_image
@@ -209,7 +210,7 @@ class _Request:
             with open(self.path, "rb") as src:
                 for chunk in iter(lambda: src.read(CHUNK), b""):
                     sha.update(chunk)
-            return "sha256:" + sha.hexdigest()
+            return digest_of(sha)
         return None
 
 

@@ -27,6 +27,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlencode, urljoin, urlparse, urlunparse
 
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of, sha256_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import (
     InvalidInput,
     NotFound,
@@ -213,7 +214,7 @@ class RegistryClient:
         if len(body) > MAX_MANIFEST:
             raise InvalidInput("the manifest of %s is larger than %d bytes: not a virter image" % (
                 self.ref, MAX_MANIFEST))
-        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        digest = sha256_digest(body)
         if self.ref.digest and digest != self.ref.digest:
             raise InvalidInput("the registry sent a manifest with digest %s for %s" % (digest, self.ref))
         return body, response.headers.get("Content-Type"), digest
@@ -234,7 +235,7 @@ class RegistryClient:
                 digest, self.ref, size, limit))
         with self.blob(digest) as response:
             data = self._read_small(response, limit, "blob %s of %s" % (digest, self.ref), size)
-        found = "sha256:" + hashlib.sha256(data).hexdigest()
+        found = sha256_digest(data)
         if found != digest or len(data) != size:
             raise InvalidInput("blob %s of %s is corrupt: its %d bytes have digest %s" % (
                 digest, self.ref, len(data), found))
@@ -291,7 +292,7 @@ class RegistryClient:
                                     headers={"Content-Type": "application/octet-stream"})
             self._expect(patched, (202,), "upload a blob to %s" % self.ref.repository)
             session = urljoin(patched.url, patched.headers.get("Location", ""))
-            digest = "sha256:" + sha.hexdigest()
+            digest = digest_of(sha)
             done = self._request("PUT", _with_query(session, digest=digest), headers={"Content-Length": "0"})
             self._expect(done, (201,), "finish blob %s" % digest)
         except BaseException:
@@ -301,7 +302,7 @@ class RegistryClient:
 
     def upload_bytes(self, data):
         """Upload a small blob (a config) in one request. Returns its digest."""
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        digest = sha256_digest(data)
         self.connect()
         started = self._request("POST", self._base + "blobs/uploads/", headers={"Content-Length": "0"})
         self._expect(started, (202,), "start a blob upload to %s" % self.ref.repository)
@@ -313,7 +314,7 @@ class RegistryClient:
 
     def put_manifest(self, body):
         """Store `body` (a Docker v2 manifest) under the reference's tag. Returns its digest."""
-        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        digest = sha256_digest(body)
         self.connect()
         response = self._request("PUT", self._base + "manifests/" + self.ref.reference, data=body,
                                  headers={"Content-Type": DOCKER_MANIFEST})
