@@ -17,7 +17,7 @@ try:
     import requests
     import urllib3
 except ImportError:
-    _LIBRARY_ERRORS = ()  # no registry access without them (reported by registry.client)
+    _LIBRARY_ERRORS = ()  # no registry access without them (reported by registry.session)
 else:
     _LIBRARY_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError)
 

@@ -334,6 +334,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
 from ansible_collections.virter.core.plugins.module_utils.image.service import ImageService
+from ansible_collections.virter.core.plugins.module_utils.vm.commit import VmCommit
 
 
 def main():
@@ -363,7 +364,7 @@ def main():
 
     def action(conn):
         service = ImageService(conn, module.params["pool"], check_mode=module.check_mode,
-                               tmpdir=module.tmpdir)
+                               tmpdir=module.tmpdir, vm_commit=VmCommit)
         if module.params["state"] == "absent":
             return service.absent(module.params["name"])
         return service.present(module.params)

@@ -16,7 +16,7 @@ import os
 
 from ansible_collections.virter.core.plugins.module_utils.image import image_lists
 from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
-from ansible_collections.virter.core.plugins.module_utils.vm.commit import VmCommit
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils.image.lock import clear_ended, held_image
@@ -36,8 +36,13 @@ from ansible_collections.virter.core.plugins.module_utils.store.names import (
 
 
 class ImageService:
-    def __init__(self, conn, pool, check_mode=False, tmpdir=None, local_io=True):
+    """`vm_commit(conn, importer, vm)` makes what commits a VM (source vm): an object with
+    check(allow_shutdown), run(shutdown_timeout, release_dhcp) -> layer digest, finish().
+    The VM code provides it, so image code does not depend on it."""
+
+    def __init__(self, conn, pool, check_mode=False, tmpdir=None, local_io=True, vm_commit=None):
         self.conn = conn
+        self.vm_commit = vm_commit
         self.store = Store(conn, pool)
         self.check_mode = check_mode
         self.importer = LayerImporter(self.store, tmpdir, local_io)
@@ -72,7 +77,7 @@ class ImageService:
         return result
 
     def _needs(self, request, params, before):
-        """(fetch?, save?, the VmCommit of a commit) for the image as it is (`before`),
+        """(fetch?, save?, the vm_commit of a commit) for the image as it is (`before`),
         checked before anything changes."""
         if before is None and request.source == "local":
             raise NotFound("image %s does not exist in pool %s; give url or path to fetch it" % (
@@ -82,7 +87,7 @@ class ImageService:
         if fetch:
             request.check_source()
         if fetch and request.source == "vm":
-            commit = VmCommit(self.conn, self.importer, request.vm)
+            commit = self.vm_commit(self.conn, self.importer, request.vm)
             commit.check(params["shutdown"])
         save = bool(request.save_path) and (params["force"] or not os.path.exists(request.save_path))
         return fetch, save, commit
@@ -205,7 +210,7 @@ class _Request:
             with open(self.path, "rb") as src:
                 for chunk in iter(lambda: src.read(CHUNK), b""):
                     sha.update(chunk)
-            return "sha256:" + sha.hexdigest()
+            return digest_of(sha)
         return None
 
 

@@ -16,11 +16,10 @@ collection's faster variant, which virter cannot read.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import hashlib
 import json
-import re
 from collections import namedtuple
 
+from ansible_collections.virter.core.plugins.module_utils._digest import is_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -42,13 +41,7 @@ COMPRESSION_OF = dict((media_type, name) for name, media_type in LAYER_TYPES.ite
 MAX_CONFIG = 4 * 1024 * 1024
 MAX_MANIFEST = 4 * 1024 * 1024
 
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
 Descriptor = namedtuple("Descriptor", ["media_type", "digest", "size"])
-
-
-def sha256_digest(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _json(value):
@@ -121,7 +114,7 @@ def parse_config(body, layer_count, ref):
         raise InvalidInput("the config of %s lists %d diff ids for %d layers" % (
             ref, len(diff_ids), layer_count))
     for diff_id in diff_ids:
-        if not isinstance(diff_id, str) or not _DIGEST.match(diff_id):
+        if not is_digest(diff_id):
             raise InvalidInput("the config of %s has an invalid diff id %r" % (ref, diff_id))
     return diff_ids
 
@@ -148,7 +141,7 @@ def _descriptor(raw, what):
     if not isinstance(raw, dict):
         raise InvalidInput("%s is missing" % what)
     media_type, digest, size = raw.get("mediaType"), raw.get("digest"), raw.get("size")
-    if not isinstance(digest, str) or not _DIGEST.match(digest):
+    if not is_digest(digest):
         raise InvalidInput("%s has digest %r; only sha256:<64 hex digits> is supported" % (what, digest))
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise InvalidInput("%s has an invalid size %r" % (what, size))

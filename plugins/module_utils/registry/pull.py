@@ -19,6 +19,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.virter.core.plugins.module_utils.store.codecs import decompressed_reader
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed, undo
 from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK, LayerSink, pump
 from ansible_collections.virter.core.plugins.module_utils.registry.oci import COMPRESSION_OF
@@ -157,7 +158,7 @@ class _BlobSource:
         return found
 
     def _check_blob(self, sha, size):
-        digest = "sha256:" + sha.hexdigest()
+        digest = digest_of(sha)
         if digest != self.layer.digest or size != self.layer.size:
             raise InvalidInput("%s is corrupt: blob %s has %d bytes with digest %s (the manifest says "
                                "%d bytes)" % (self.what, self.layer.digest, size, digest, self.layer.size))

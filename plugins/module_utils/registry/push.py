@@ -20,6 +20,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.virter.core.plugins.module_utils.store.codecs import compress
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of, sha256_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput
 from ansible_collections.virter.core.plugins.module_utils.store.layer_stream import open_layer
 from ansible_collections.virter.core.plugins.module_utils.registry.oci import (
@@ -29,7 +30,6 @@ from ansible_collections.virter.core.plugins.module_utils.registry.oci import (
     already_pushed,
     config_blob,
     manifest_blob,
-    sha256_digest,
 )
 from ansible_collections.virter.core.plugins.module_utils.registry.client import client_for
 from ansible_collections.virter.core.plugins.module_utils.registry.remote_image import fetch
@@ -81,7 +81,7 @@ def _upload_layer(store, client, diff_id, compression, local_io):
 
         def checked():
             yield from compress(compression, hashed_read)
-            found = "sha256:" + sha.hexdigest()
+            found = digest_of(sha)
             if found != diff_id:
                 raise Conflict("layer %s in pool %s is damaged: its data has digest %s; nothing was "
                                "pushed" % (diff_id, store.pool_name, found))

@@ -17,11 +17,11 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.virter.core.plugins.module_utils._digest import is_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
                    r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
@@ -78,7 +78,7 @@ def parse_reference(ref, option="ref"):
     repository, at, digest = rest.partition("@")
     tag = None
     if at:
-        if not _DIGEST.match(digest):
+        if not is_digest(digest):
             raise InvalidInput("%s %s: the digest must be sha256:<64 hex digits>" % (option, ref))
     else:
         digest = None

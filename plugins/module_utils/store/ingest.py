@@ -26,6 +26,7 @@ except ImportError:  # Python 2 is not supported; this keeps the import sanity t
     import Queue as queue
 
 from ansible_collections.virter.core.plugins.module_utils.store import qcow2
+from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 # 1 MiB: large enough for few calls, small enough to stay in the CPU cache while hashed.
@@ -131,7 +132,7 @@ class LayerSink:
             self._writer = None
         if self.header is None:
             raise InvalidInput("not a qcow2 file: it ends after %d bytes, inside the header" % self.size)
-        return Ingested("sha256:" + self._sha.hexdigest(), self.size, self.header)
+        return Ingested(digest_of(self._sha), self.size, self.header)
 
     def abort(self):
         if self._writer is not None:

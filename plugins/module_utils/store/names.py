@@ -17,6 +17,7 @@ __metaclass__ = type
 import posixpath
 import re
 
+from ansible_collections.virter.core.plugins.module_utils._digest import is_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 LAYER_PREFIX = "virter:layer:"
@@ -29,14 +30,13 @@ WORK_PREFIX = "virter:work:"
 _IMPORT_WORK = WORK_PREFIX + "import:"
 _SAVE_WORK = WORK_PREFIX + "save:"
 
-_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 RUN_TOKEN_LENGTH = 12
 _RUN_RE = re.compile(r":[0-9a-f]{%d}$" % RUN_TOKEN_LENGTH)
 
 
 def validate_digest(digest, what="digest"):
     """Return `digest` ('sha256:<64 lowercase hex>') or raise InvalidInput."""
-    if not isinstance(digest, str) or not _DIGEST_RE.match(digest):
+    if not is_digest(digest):
         raise InvalidInput("invalid %s %r: expected sha256:<64 hex digits>" % (what, digest))
     return digest
 
@@ -89,7 +89,7 @@ def layer_of_backing(path):
     if not path:
         return None
     base = posixpath.basename(path)
-    if base.startswith(LAYER_PREFIX) and _DIGEST_RE.match(base[len(LAYER_PREFIX):]):
+    if base.startswith(LAYER_PREFIX) and is_digest(base[len(LAYER_PREFIX):]):
         return base
     return None
 

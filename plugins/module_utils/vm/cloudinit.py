@@ -12,10 +12,10 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
-import hashlib
 import io
 import json
 
+from ansible_collections.virter.core.plugins.module_utils._digest import sha256_digest
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 
 # Keys the collection owns in user-data: a user's `user_data` cannot replace them.
@@ -145,7 +145,7 @@ def merge(base, extra):
 
 def inputs_hash(*parts):
     """A stable digest of the cloud-init inputs, kept in the domain's metadata."""
-    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return sha256_digest(json.dumps(parts, sort_keys=True).encode())
 
 
 def seed_iso(files):

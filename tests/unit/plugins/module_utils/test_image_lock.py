@@ -101,3 +101,28 @@ def test_removing_an_image_removes_its_lock_only_when_its_holder_has_ended(image
     assert ImageService(image, POOL).absent("web")["changed"] is True
     assert ImageService(image, POOL).absent("web")["changed"] is False
     assert volumes(image) == ([] if ended else [lock_name("web")])
+
+
+def test_a_commit_is_done_by_the_vm_commit_the_service_was_given(image):
+    calls = []
+
+    class FakeCommit:
+        def __init__(self, conn, importer, vm):
+            calls.append(("made", conn is image, importer.store.pool_name, vm))
+
+        def check(self, allow_shutdown):
+            calls.append(("check", allow_shutdown))
+
+        def run(self, shutdown_timeout, release_dhcp):
+            calls.append(("run", shutdown_timeout, release_dhcp))
+            return DIGEST
+
+        def finish(self):
+            calls.append("finish")
+
+    params = dict(PRESENT, name="web-2", vm="build", shutdown=True, shutdown_timeout=7, static_dhcp=False)
+    result = ImageService(image, POOL, vm_commit=FakeCommit).present(params)
+    assert calls == [("made", True, POOL, "build"), ("check", True), ("made", True, POOL, "build"),
+                     ("check", True), ("run", 7, True), "finish"]
+    assert result["changed"] is True and result["image"]["top_layer"] == DIGEST
+    assert "virter:tag:web-2" in volumes(image)
