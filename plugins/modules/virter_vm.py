@@ -27,13 +27,14 @@ description:
     C({name: db, state: stopped}) stops VM C(db) whatever it was made with, also a VM virter
     made. The defaults below that say \"for a new VM\" apply only when a VM is created;
     O(image) is needed only then."
-  - "Drift: O(memory), O(vcpus), O(disk_cache), O(console_dir) and the VNC settings of an
-    existing VM are applied to its persistent definition (effective at the next boot;
-    RV(reboot_needed)). The image, O(id), the access O(network), O(user), O(arch),
-    O(virt_type), O(secure_boot), O(boot_capacity), O(gdb_port), O(ssh_private_key_file),
-    O(ssh_public_keys), O(user_data), extra disks, NICs and mounts need a new VM: the task
-    fails naming them, unless O(recreate=true). A recreated VM is made from the task's
-    options and the defaults for a new VM, as any new VM."
+  - "Drift: O(memory), O(vcpus), O(disk_cache), O(console_dir) and the VNC settings
+    (O(vnc), O(vnc_port), O(vnc_listen)) of an existing VM are applied to its persistent
+    definition (effective at the next boot; RV(reboot_needed)). The O(image), O(id), the
+    access O(network), O(user), O(arch), O(virt_type), O(secure_boot), O(boot_capacity),
+    O(gdb_port), O(ssh_private_key_file), O(ssh_public_keys), O(user_data), and the extra
+    O(disks), O(nics) and O(mounts) need a new VM: the task fails naming them, unless
+    O(recreate=true). A recreated VM is made from the task's options and the defaults for a
+    new VM, as any new VM."
 author:
   - virter.core contributors (@virter-core)
 options:
@@ -451,67 +452,13 @@ not_ready:
       console_tail: "[   12.3] cloud-init[512]: ..."
 '''
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
+from ansible_collections.virter.core.plugins.module_utils.vm import options
 from ansible_collections.virter.core.plugins.module_utils.vm.service import VmService
 
 
 def main():
-    module = new_module(
-        argument_spec={
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "choices": ["running", "stopped", "absent"], "default": "running"},
-            "image": {"type": "str"},
-            "pull_policy": {"type": "str", "choices": ["IfNotExist", "Always", "Never"], "default": "IfNotExist"},
-            "id": {"type": "int"},
-            "count": {"type": "int"},
-            "static_dhcp": {"type": "bool", "default": False,
-                            "fallback": (env_fallback, ["VIRTER_LIBVIRT_STATIC_DHCP"])},
-            "memory": {"type": "str"},
-            "vcpus": {"type": "int"},
-            "boot_capacity": {"type": "str"},
-            "disks": {"type": "list", "elements": "dict", "options": {
-                "name": {"type": "str", "required": True},
-                "size": {"type": "str", "required": True},
-                "format": {"type": "str", "choices": ["qcow2", "raw"], "default": "qcow2"},
-                "bus": {"type": "str", "choices": ["virtio", "scsi", "ide"], "default": "virtio"},
-                "pool": {"type": "str"},
-            }},
-            "nics": {"type": "list", "elements": "dict", "options": {
-                "type": {"type": "str", "choices": ["network", "bridge"], "default": "network"},
-                "source": {"type": "str", "required": True},
-                "model": {"type": "str", "default": "virtio"},
-                "mac": {"type": "str"},
-            }},
-            "mounts": {"type": "list", "elements": "dict", "options": {
-                "host": {"type": "path", "required": True},
-                "vm": {"type": "str", "required": True},
-            }},
-            "console_dir": {"type": "path"},
-            "gdb_port": {"type": "int"},
-            "vnc": {"type": "bool"},
-            "vnc_port": {"type": "int"},
-            "vnc_listen": {"type": "str"},
-            "user": {"type": "str"},
-            "ssh_public_keys": {"type": "list", "elements": "str", "no_log": False},
-            "user_data": {"type": "dict"},
-            "ssh_private_key_file": {"type": "path", "no_log": False},
-            "virt_type": {"type": "str", "choices": ["auto", "kvm", "qemu"]},
-            "arch": {"type": "str", "choices": ["amd64", "arm64", "ppc64le", "s390x"]},
-            "secure_boot": {"type": "bool"},
-            "disk_cache": {"type": "str",
-                           "choices": ["default", "none", "writethrough", "writeback", "directsync", "unsafe"]},
-            "wait_for": {"type": "str", "choices": ["ready", "ssh", "none"], "default": "ready"},
-            "wait_timeout": {"type": "int", "default": 300},
-            "shutdown_timeout": {"type": "int", "default": 60},
-            "recreate": {"type": "bool", "default": False},
-            # No default: a task without it leaves an existing VM's network alone (see with_defaults).
-            "network": {"type": "str"},
-            "force": {"type": "bool", "default": False},
-            **REGISTRY_ARGUMENT_SPEC,
-        },
-    )
+    module = new_module(argument_spec=dict(options.argument_spec(), **REGISTRY_ARGUMENT_SPEC))
     run(module, lambda conn: VmService(conn, module.params, module.check_mode).run(), libraries=("pycdlib",))
 
 

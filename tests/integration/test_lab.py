@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible_collections.virter.core.plugins.module_utils import _ansible_module
+from ansible_collections.virter.core.plugins.module_utils.vm import options as vm_options
+
 from helpers.ansible_run import PlaybookFailed, run_playbook, run_task
 from helpers.inventory import list_inventory
 from helpers.plays import reach_play
@@ -140,10 +143,14 @@ def test_entry_without_image_fails_before_anything_is_made(tmp_path, libvirt_con
 def test_entry_keys_are_the_options_of_virter_vm():
     """The lab role takes every option of virter_vm but `state`, image_build's
     virter_image_build_vm_options all but those it sets itself and `count` (their
-    vars/main.yml list them): an option added to the module without the roles fails here."""
+    vars/main.yml list them): an option added to the module (its option table,
+    module_utils/vm/options.py) without the roles fails here."""
     doc = subprocess.run(["ansible-doc", "-j", "virter.core.virter_vm"], capture_output=True, text=True,
                          check=True, timeout=120)
     options = set(json.loads(doc.stdout)["virter.core.virter_vm"]["doc"]["options"])
+    table = set(vm_options.argument_spec()) | set(_ansible_module.COMMON_ARGUMENT_SPEC) | set(
+        _ansible_module.REGISTRY_ARGUMENT_SPEC)
+    assert sorted(options) == sorted(table)
     roles = Path(__file__).resolve().parents[2] / "roles"
     listed = yaml.safe_load((roles / "lab" / "vars" / "main.yml").read_text())["virter_lab_vm_keys"]
     assert sorted(listed) == sorted(options - {"state"})

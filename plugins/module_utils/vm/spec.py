@@ -24,32 +24,21 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import (
     validate_name,
 )
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils.vm import options
 from ansible_collections.virter.core.plugins.module_utils.vm.cloudinit import check_extra, inputs_hash
 
 VNC_BASE_PORT = 6000  # virter's default: 6000 + id
 
 # What a new VM gets for an option the task leaves out (the access network: the
 # environment's NETWORK_ENV, else "default").
-CREATE_DEFAULTS = {
-    "memory": "1G", "vcpus": 1, "boot_capacity": "10G", "disks": [], "nics": [], "mounts": [],
-    "user": "root", "ssh_public_keys": [], "virt_type": "auto", "arch": "amd64", "secure_boot": False,
-    "vnc": False, "vnc_listen": "127.0.0.1",
-}
+CREATE_DEFAULTS = options.new_vm_defaults()
 NETWORK_ENV = "VIRTER_LIBVIRT_NETWORK"
 
-# What a running VM takes from its persistent definition at the next boot, and the
-# options that declare each field.
-APPLIED_FIELDS = {
-    "memory": ("memory",), "vcpus": ("vcpus",), "disk_cache": ("disk_cache",), "console_file": ("console_dir",),
-    "vnc_port": ("vnc", "vnc_port"), "vnc_listen": ("vnc", "vnc_port", "vnc_listen"),
-}
-# What only a new VM can change, kept as JSON in the collection's metadata; likewise.
-RECREATE_FIELDS = {
-    "image": ("image",), "user": ("user",), "arch": ("arch",), "virt_type": ("virt_type",),
-    "secure_boot": ("secure_boot",), "boot_capacity": ("boot_capacity",), "disks": ("disks",), "nics": ("nics",),
-    "mounts": ("mounts",), "gdb_port": ("gdb_port",), "key_pair": ("ssh_private_key_file",),
-    "ssh_public_keys": ("ssh_public_keys",), "user_data": ("user_data",),
-}
+# {field: the options that declare it}: what a running VM takes from its persistent
+# definition at the next boot, and what only a new VM can change (kept as JSON in the
+# collection's metadata).
+APPLIED_FIELDS = options.drift_fields(options.APPLIED)
+RECREATE_FIELDS = options.drift_fields(options.RECREATE)
 
 
 def with_defaults(params, environ):
