@@ -11,7 +11,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.virter.core.plugins.module_utils.network import plan as plan
+from ansible_collections.virter.core.plugins.module_utils.network import plan
 from ansible_collections.virter.core.plugins.module_utils.network.network_xml import interface_macs
 from ansible_collections.virter.core.plugins.module_utils._libvirt import libvirt
 

@@ -14,7 +14,7 @@ __metaclass__ = type
 import shutil
 import subprocess
 
-from ansible_collections.virter.core.plugins.module_utils.network import plan as plan
+from ansible_collections.virter.core.plugins.module_utils.network import plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import (
     free_ids,
     ip_for_id,

@@ -12,8 +12,8 @@ this file does the libvirt calls.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.virter.core.plugins.module_utils.network import failures as failures
-from ansible_collections.virter.core.plugins.module_utils.network import plan as plan
+from ansible_collections.virter.core.plugins.module_utils.network import failures
+from ansible_collections.virter.core.plugins.module_utils.network import plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import validate_name
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, LibvirtError

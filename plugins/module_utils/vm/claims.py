@@ -14,7 +14,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.virter.core.plugins.module_utils.network import reservations
-from ansible_collections.virter.core.plugins.module_utils.network import plan as plan
+from ansible_collections.virter.core.plugins.module_utils.network import plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils.vm import listing
