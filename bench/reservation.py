@@ -29,11 +29,12 @@ def main():
         (SRC / "ansible_collections" / "virter" / "core").symlink_to(ROOT)
     sys.path.insert(0, str(SRC))
     from ansible_collections.virter.core.plugins.module_utils import _ansible_module as ansible_module
-    from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+    from ansible_collections.virter.core.plugins.module_utils.network import reservations
+    from ansible_collections.virter.core.plugins.module_utils.network.service import NetworkService
 
     conn = ansible_module.connect(args.uri)
     name = "vtest-bench"
-    service = networks.NetworkService(conn)
+    service = NetworkService(conn)
     service.present({
         "name": name, "cidr": "10.211.0.1/16", "forward_mode": "nat", "dhcp": True,
         "dhcp_ids": {"first": 2, "count": args.entries}, "domain": None, "bridge": "vtbr-bench",
@@ -43,11 +44,11 @@ def main():
         reserve_ms, release_ms = [], []
         for _round in range(args.rounds):
             start = time.perf_counter()
-            vm_id, mac, _ip = networks.reserve(conn, name)
+            vm_id, mac, _ip = reservations.reserve(conn, name)
             reserve_ms.append((time.perf_counter() - start) * 1000)
             assert vm_id == args.entries + 2, vm_id
             start = time.perf_counter()
-            networks.release(conn, name, mac)
+            reservations.release(conn, name, mac)
             release_ms.append((time.perf_counter() - start) * 1000)
     finally:
         service.absent(name, force=True)

@@ -12,21 +12,13 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import importlib.util
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError, VirterError
+from ansible_collections.virter.core.plugins.module_utils._libvirt import IMPORT_ERROR as LIBVIRT_IMPORT_ERROR, libvirt
 from ansible_collections.virter.core.plugins.module_utils._libvirt_uri import scheme_problem
 from ansible_collections.virter.core.plugins.module_utils.network.network_xml import LXML_IMPORT_ERROR
-
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-else:
-    LIBVIRT_IMPORT_ERROR = None
 
 
 COMMON_ARGUMENT_SPEC = {

@@ -280,9 +280,9 @@ RESERVE = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.virter.core.plugins.module_utils import _ansible_module as ansible_module
-from ansible_collections.virter.core.plugins.module_utils.network import service as network_service
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 conn = ansible_module.connect("qemu:///system")
-print(network_service.reserve(conn, sys.argv[2])[0])
+print(reservations.reserve(conn, sys.argv[2])[0])
 """
 
 
@@ -300,17 +300,17 @@ def test_concurrent_reservations_get_distinct_ids(libvirt_conn, networks):
     assert len(hosts(libvirt_conn, "vtest-reserve")) == 8
     assert hosts(libvirt_conn, "vtest-reserve") == hosts(libvirt_conn, "vtest-reserve", inactive=True)
 
-    from ansible_collections.virter.core.plugins.module_utils.network import service as network_service
+    from ansible_collections.virter.core.plugins.module_utils.network import reservations
     for vm_id in ids:
-        assert network_service.release(libvirt_conn, "vtest-reserve", "52:54:00:00:00:%02x" % vm_id)
+        assert reservations.release(libvirt_conn, "vtest-reserve", "52:54:00:00:00:%02x" % vm_id)
     assert hosts(libvirt_conn, "vtest-reserve") == [] == hosts(libvirt_conn, "vtest-reserve", inactive=True)
 
 
 def test_a_network_without_ipv4_is_no_access_network(libvirt_conn, networks):
     networks.append("vtest-noip")
     libvirt_conn.networkDefineXML("<network><name>vtest-noip</name><bridge name='vtbr-noip'/></network>")
-    from ansible_collections.virter.core.plugins.module_utils.network import service as network_service
+    from ansible_collections.virter.core.plugins.module_utils.network import reservations
     from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
     with pytest.raises(Conflict, match="cannot be an access network: it has no IPv4 address"):
-        network_service.reserve(libvirt_conn, "vtest-noip")
+        reservations.reserve(libvirt_conn, "vtest-noip")
     assert hosts(libvirt_conn, "vtest-noip", inactive=True) == []

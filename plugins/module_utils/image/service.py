@@ -19,8 +19,8 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import val
 from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._diff import DifferenceTracker
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK
 from ansible_collections.virter.core.plugins.module_utils.image.lock import clear_ended, held_image
-from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
 from ansible_collections.virter.core.plugins.module_utils.store.layer_import import LayerImporter
 from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
 from ansible_collections.virter.core.plugins.module_utils.registry.pull import pull_image

@@ -34,13 +34,9 @@ import random
 import threading
 import time
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
 from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._libvirt import libvirt
 from ansible_collections.virter.core.plugins.module_utils.store.pool_io import download, upload_bytes
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 

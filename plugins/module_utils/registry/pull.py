@@ -21,7 +21,8 @@ import hashlib
 from ansible_collections.virter.core.plugins.module_utils.store.codecs import decompressed_reader
 from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound, TransferFailed, undo
-from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK, LayerSink, pump
+from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK
+from ansible_collections.virter.core.plugins.module_utils.store.ingest import LayerSink, pump
 from ansible_collections.virter.core.plugins.module_utils.registry.oci import COMPRESSION_OF
 from ansible_collections.virter.core.plugins.module_utils.registry.client import client_for
 from ansible_collections.virter.core.plugins.module_utils.registry.remote_image import fetch

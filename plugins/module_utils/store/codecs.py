@@ -18,7 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.virter.core.plugins.module_utils.store import gzip_members
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, VirterError
-from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK
 
 try:
     import zstandard

@@ -28,9 +28,8 @@ except ImportError:  # Python 2 is not supported; this keeps the import sanity t
 from ansible_collections.virter.core.plugins.module_utils.store import qcow2
 from ansible_collections.virter.core.plugins.module_utils._digest import digest_of
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK
 
-# 1 MiB: large enough for few calls, small enough to stay in the CPU cache while hashed.
-CHUNK = 1024 * 1024
 WRITE_BACK_STEP = 32 * CHUNK
 WRITE_BUFFER = 64 * CHUNK
 # Linux's FICLONE ioctl: share the source's extents (a reflink), as cp --reflink does.

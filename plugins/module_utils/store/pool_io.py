@@ -13,13 +13,8 @@ __metaclass__ = type
 
 import os
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
-from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, TransferFailed
-from ansible_collections.virter.core.plugins.module_utils.store.ingest import CHUNK
+from ansible_collections.virter.core.plugins.module_utils._errors import TransferFailed
+from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK, libvirt, volume_stream
 
 
 def local_path(store, info):
@@ -46,58 +41,47 @@ def local_path(store, info):
 def upload(conn, vol, path):
     """Send the local file `path` into `vol`."""
     size = os.path.getsize(path)
-    stream = _opened(conn, vol.upload, size, "upload into volume %s" % vol.name())
     done = 0
     try:
-        with open(path, "rb") as src:
-            while True:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
-                while chunk:
-                    sent = stream.send(chunk)
-                    done += sent
-                    chunk = chunk[sent:]
-        stream.finish()
+        with volume_stream(conn, vol.upload, size, "upload into volume %s" % vol.name()) as stream:
+            with open(path, "rb") as src:
+                while True:
+                    chunk = src.read(CHUNK)
+                    if not chunk:
+                        break
+                    while chunk:
+                        sent = stream.send(chunk)
+                        done += sent
+                        chunk = chunk[sent:]
     except libvirt.libvirtError as exc:
-        _abort(stream)
         raise TransferFailed("the upload into volume %s" % vol.name(), done, size, _message(exc))
-    except BaseException:
-        _abort(stream)
-        raise
 
 
 def download(conn, vol, out):
     """Write the whole of `vol` into the binary file object `out`."""
-    stream = _opened(conn, vol.download, 0, "download volume %s" % vol.name())
     done = 0
     try:
-        while True:
-            chunk = stream.recv(CHUNK)
-            if not chunk:
-                break
-            out.write(chunk)
-            done += len(chunk)
-        stream.finish()
+        with volume_stream(conn, vol.download, 0, "download volume %s" % vol.name()) as stream:
+            while True:
+                chunk = stream.recv(CHUNK)
+                if not chunk:
+                    break
+                out.write(chunk)
+                done += len(chunk)
     except libvirt.libvirtError as exc:
-        _abort(stream)
         raise TransferFailed("the download of volume %s" % vol.name(), done, _physical(vol),
                              _message(exc))
-    except BaseException:
-        _abort(stream)
-        raise
 
 
-def _opened(conn, start, length, action):
-    """A stream that `start` (vol.upload or vol.download) has attached to the volume;
-    a refusal here is libvirt's, not a broken transfer."""
-    stream = conn.newStream(0)
+def upload_bytes(conn, vol, data):
+    """Send `data` (small: a cloud-init seed) into `vol`."""
+    sent = 0
     try:
-        start(stream, 0, length, 0)
+        with volume_stream(conn, vol.upload, len(data), "upload into volume %s" % vol.name()) as stream:
+            while sent < len(data):
+                sent += stream.send(data[sent:])
     except libvirt.libvirtError as exc:
-        _abort(stream)
-        raise LibvirtError(action, exc)
-    return stream
+        raise TransferFailed("the upload into volume %s" % vol.name(), sent, len(data), _message(exc))
 
 
 def _physical(vol):
@@ -110,23 +94,3 @@ def _physical(vol):
 
 def _message(exc):
     return exc.get_error_message() or str(exc)
-
-
-def _abort(stream):
-    try:
-        stream.abort()
-    except libvirt.libvirtError:
-        pass
-
-
-def upload_bytes(conn, vol, data):
-    """Send `data` (small: a cloud-init seed) into `vol`."""
-    stream = _opened(conn, vol.upload, len(data), "upload into volume %s" % vol.name())
-    sent = 0
-    try:
-        while sent < len(data):
-            sent += stream.send(data[sent:])
-        stream.finish()
-    except libvirt.libvirtError as exc:
-        _abort(stream)
-        raise TransferFailed("the upload into volume %s" % vol.name(), sent, len(data), _message(exc))

@@ -16,15 +16,17 @@ __metaclass__ = type
 
 import datetime
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
 from ansible_collections.virter.core.plugins.module_utils._errors import (
     Conflict,
     LibvirtError,
     NotFound,
+)
+from ansible_collections.virter.core.plugins.module_utils._libvirt import (
+    call,
+    call_or_none,
+    libvirt,
+    lookup_pool,
+    lookup_volume,
 )
 from ansible_collections.virter.core.plugins.module_utils.store.refcount import BackingGraph
 from ansible_collections.virter.core.plugins.module_utils.store.names import (
@@ -50,12 +52,9 @@ class Store:
     def __init__(self, conn, pool_name):
         self.conn = conn
         self.pool_name = pool_name
-        try:
-            self.pool = conn.storagePoolLookupByName(pool_name)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-                raise NotFound("storage pool %s does not exist" % pool_name)
-            raise LibvirtError("look up storage pool %s" % pool_name, exc)
+        self.pool = lookup_pool(conn, pool_name)
+        if self.pool is None:
+            raise NotFound("storage pool %s does not exist" % pool_name)
         if not self.pool.isActive():
             raise Conflict("storage pool %s is not active (start it with virsh pool-start %s)" % (
                 pool_name, pool_name))
@@ -70,7 +69,7 @@ class Store:
             found = {}
             # Layers first: describing a volume backed by a layer may make libvirt read
             # the layer and so bump its atime, which is what tells a layer's last use.
-            listed = sorted(self._call("list volumes", self.pool.listAllVolumes, 0),
+            listed = sorted(call("list volumes", self.pool.listAllVolumes, 0),
                             key=lambda vol: kind(vol.name())[0] != "layer")
             for vol in listed:
                 info = self._info(vol)
@@ -81,50 +80,36 @@ class Store:
 
     def available(self):
         """The bytes free in the pool."""
-        return self._call("read storage pool %s" % self.pool_name, self.pool.info)[3]
+        return call("read storage pool %s" % self.pool_name, self.pool.info)[3]
 
     def names(self):
         """The names of every volume in the pool, in one call that describes none."""
         if self._volumes is not None:
             return set(self._volumes)
-        return set(self._call("list volumes", self.pool.listVolumes))
+        return set(call("list volumes", self.pool.listVolumes))
 
     def graph(self):
         return BackingGraph(dict((name, info.parent) for name, info in self.volumes().items()))
 
     def refresh(self):
         """Let libvirt see files placed in the pool directory; list again when asked."""
-        self._call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
+        call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
         self._volumes = None
 
     def reread(self):
         """List again when asked: another run has changed the pool (through libvirt)."""
         self._volumes = None
 
-    def _info(self, vol):
-        try:
-            return parse_volume(vol.XMLDesc(0))
-        except libvirt.libvirtError as exc:
-            # Removed since the listing (by a parallel run): it is simply not there.
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
-                return None
-            raise LibvirtError("read volume %s" % vol.name(), exc)
-
-    def _call(self, action, func, *args):
-        try:
-            return func(*args)
-        except libvirt.libvirtError as exc:
-            raise LibvirtError(action, exc)
+    @staticmethod
+    def _info(vol):
+        # None: removed since the listing (by a parallel run), it is simply not there.
+        xml = call_or_none("read volume %s" % vol.name(), libvirt.VIR_ERR_NO_STORAGE_VOL, vol.XMLDesc, 0)
+        return None if xml is None else parse_volume(xml)
 
     # -- volumes ----------------------------------------------------------------------
 
     def lookup(self, name):
-        try:
-            return self.pool.storageVolLookupByName(name)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
-                return None
-            raise LibvirtError("look up volume %s" % name, exc)
+        return lookup_volume(self.pool, name)
 
     def describe(self, name):
         """The VolumeInfo of volume `name`, None when there is no such volume."""
@@ -134,14 +119,14 @@ class Store:
     def create(self, name, capacity=0, fmt="qcow2", backing_digest=None):
         """Create a volume and add it to the listing; returns the libvirt volume."""
         xml = volume_xml(name, capacity, fmt, backing_digest)
-        vol = self._call("create volume %s" % name, self.pool.createXML, xml, 0)
+        vol = call("create volume %s" % name, self.pool.createXML, xml, 0)
         self._track(vol)
         return vol
 
     def clone(self, name, capacity, source_vol):
         """A standalone qcow2 copy of `source_vol`'s whole chain (libvirt flattens it)."""
         xml = volume_xml(name, capacity, "qcow2")
-        vol = self._call("create volume %s" % name, self.pool.createXMLFrom, xml, source_vol, 0)
+        vol = call("create volume %s" % name, self.pool.createXMLFrom, xml, source_vol, 0)
         self._track(vol)
         return vol
 

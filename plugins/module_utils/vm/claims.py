@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The ids of new VMs on the access network: the checks that the ids a task asks for
 are free (before anything changes), and their claiming. A claim reserves a host entry
-named after the VM (networks.reserve); with static_dhcp it takes a pre-made entry whose
-MAC no domain uses, under the network's lock in the hypervisor.
+named after the VM (network.reservations.reserve); with static_dhcp it takes a pre-made
+entry whose MAC no domain uses, under the network's lock in the hypervisor.
 
 PRIVATE to the collection: no stable API.
 """
@@ -13,7 +13,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 from ansible_collections.virter.core.plugins.module_utils.network import plan
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac, ip_for_id, mac_for_id, parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
@@ -54,7 +54,7 @@ def check_enough(task, model, iface, create, taken, premade, others, freed):
             raise Conflict("network %s has %d free DHCP host entries, %d VMs need one (static_dhcp): add "
                            "entries with virter_network dhcp_ids" % (model["name"], free, auto))
     elif auto:
-        free = networks.free_id_count(iface, taken)
+        free = reservations.free_id_count(iface, taken)
         if free < auto:
             raise Conflict("network %s (%s) has %d free ids, %d VMs need one" % (
                 model["name"], model["cidr"], free, auto))
@@ -73,10 +73,10 @@ def claim(task, vm, vm_id):
     if vm is None:
         # A group member with an auto id: its name follows from the id it gets.
         group = task.params["name"]
-        vm_id, mac, ip = networks.reserve(task.conn, task.params["network"],
-                                          name_for=lambda i: member_name(group, i))
+        vm_id, mac, ip = reservations.reserve(task.conn, task.params["network"],
+                                              name_for=lambda i: member_name(group, i))
         return member_name(group, vm_id), vm_id, mac, ip
-    vm_id, mac, ip = networks.reserve(task.conn, task.params["network"], vm_id=vm_id, name=vm)
+    vm_id, mac, ip = reservations.reserve(task.conn, task.params["network"], vm_id=vm_id, name=vm)
     return vm, vm_id, mac, ip
 
 

@@ -19,9 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.virter.core.plugins.module_utils.locks import volume_lock
 from ansible_collections.virter.core.plugins.module_utils import _keys
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 from ansible_collections.virter.core.plugins.module_utils._addressing import parse_cidr
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound, undo
+from ansible_collections.virter.core.plugins.module_utils._libvirt import call, lookup_network, on_hypervisor
 from ansible_collections.virter.core.plugins.module_utils.store.pool_io import upload_bytes
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from ansible_collections.virter.core.plugins.module_utils.store.names import layer_volume
@@ -29,7 +30,7 @@ from ansible_collections.virter.core.plugins.module_utils.vm import claims, clou
 from ansible_collections.virter.core.plugins.module_utils.vm import image as vm_image
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 from ansible_collections.virter.core.plugins.module_utils.vm.leftovers import work_volumes
-from ansible_collections.virter.core.plugins.module_utils.vm.teardown import call, delete_volumes
+from ansible_collections.virter.core.plugins.module_utils.vm.teardown import delete_volumes
 from ansible_collections.virter.core.plugins.module_utils.vm.workers import Workers, parallel
 
 
@@ -48,7 +49,7 @@ class Creator:
         if task.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or task.params["name"]))
         store = Store(task.conn, task.params["pool"])
-        _net, model = networks.access_network(task.conn, task.params["network"])
+        _net, model = reservations.access_network(task.conn, task.params["network"])
         host_limits.check(task.spec, task.host(), create[0][0] or task.params["name"])
         self._check(create, model, freed, replacing, [host["mac"] for host in leftovers[0]])
         image, top = vm_image.ensure(task.conn, store, task.spec["image"], task.params, task.check_mode)
@@ -83,7 +84,7 @@ class Creator:
                 raise Conflict("the raw disks of %d new VMs need %d MiB in storage pool %s, which has %d MiB free"
                                % (count, size >> 20, pool, available >> 20))
         for nic in task.spec["nics"]:
-            if nic["type"] == "network" and networks.lookup(task.conn, nic["source"]) is None:
+            if nic["type"] == "network" and lookup_network(task.conn, nic["source"]) is None:
                 raise NotFound("network %s of an extra NIC does not exist" % nic["source"])
 
     def check_volumes_free(self, vm, domains):
@@ -108,7 +109,7 @@ class Creator:
         if task.check_mode:
             return [vm for vm, _id in create]
         build = dict(plan, authorized=task.authorized(create=True))
-        if networks.on_hypervisor(task.conn):
+        if on_hypervisor(task.conn):
             for mount in task.spec["mounts"]:
                 os.makedirs(mount["host"], exist_ok=True)  # as virter does (mkdir -p)
         # The same for every VM of the task: read each extra NIC's network once.
@@ -220,7 +221,7 @@ class Creator:
         `claim` reserved (static_dhcp entries stay)."""
         task = self.task
         if not task.params["static_dhcp"]:
-            networks.release(task.conn, task.params["network"], claim[2])
+            reservations.release(task.conn, task.params["network"], claim[2])
         delete_volumes(task.conn, made)
 
 

@@ -13,16 +13,12 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
-try:
     from lxml import etree
 except ImportError:
     etree = None  # reported by _ansible_module.require_libraries()
 
-from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
+from ansible_collections.virter.core.plugins.module_utils._libvirt import call, libvirt
 from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import ARCHES
 
 _MIB = 1024 ** 2
@@ -42,10 +38,7 @@ def read(conn, arch, virt_type):
         except libvirt.libvirtError:
             continue
     chosen = candidate if caps is not None else candidates[-1]
-    try:
-        memory = conn.getInfo()[1] * _MIB
-    except libvirt.libvirtError as exc:
-        raise LibvirtError("read the hypervisor's memory size", exc)
+    memory = call("read the hypervisor's memory size", conn.getInfo)[1] * _MIB
     return {"virt_type": chosen, "max_vcpus": max_vcpus(caps) if caps else None, "memory": memory}
 
 

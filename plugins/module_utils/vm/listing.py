@@ -11,15 +11,10 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
-from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
 from ansible_collections.virter.core.plugins.module_utils._keys import known_hosts_line
-from ansible_collections.virter.core.plugins.module_utils.network.service import lookup, persistent_xml
+from ansible_collections.virter.core.plugins.module_utils._libvirt import call, call_or_none, libvirt, lookup_network
+from ansible_collections.virter.core.plugins.module_utils.network.definition import persistent_xml
 from ansible_collections.virter.core.plugins.module_utils.network.network_xml import parse_network
 from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import read
 
@@ -27,17 +22,10 @@ from ansible_collections.virter.core.plugins.module_utils.vm.domain_xml import r
 def domains(conn):
     """{name: (virDomain, info)} of every domain, info from its persistent XML."""
     found = {}
-    try:
-        for dom in conn.listAllDomains(0):
-            try:
-                xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                    continue  # removed since the listing
-                raise
+    for dom in call("list domains", conn.listAllDomains, 0):
+        xml = call_or_none("list domains", libvirt.VIR_ERR_NO_DOMAIN, dom.XMLDesc, libvirt.VIR_DOMAIN_XML_INACTIVE)
+        if xml is not None:  # None: removed since the listing
             found[dom.name()] = (dom, read(xml))
-    except libvirt.libvirtError as exc:
-        raise LibvirtError("list domains", exc)
     return found
 
 
@@ -45,7 +33,7 @@ def network_models(conn, names):
     """{network name: model} of the networks named, read once each (None if missing)."""
     models = {}
     for name in set(n for n in names if n):
-        net = lookup(conn, name)
+        net = lookup_network(conn, name)
         models[name] = parse_network(persistent_xml(net)) if net is not None else None
     return models
 

@@ -11,7 +11,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 from ansible_collections.virter.core.plugins.module_utils._errors import NotFound
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from ansible_collections.virter.core.plugins.module_utils.vm import leftovers, listing
@@ -47,5 +47,5 @@ def reclaim(task, found):
     if task.check_mode:
         return
     for host in entries:
-        networks.release(task.conn, task.params["network"], host["mac"])
+        reservations.release(task.conn, task.params["network"], host["mac"])
     delete_volumes(task.conn, volumes)

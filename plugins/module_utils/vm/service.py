@@ -12,20 +12,16 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
-from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, LibvirtError, undo
+from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, undo
+from ansible_collections.virter.core.plugins.module_utils._libvirt import call, libvirt
 from ansible_collections.virter.core.plugins.module_utils.store.names import local_image_name
 from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml, host_limits, listing, ready
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 from ansible_collections.virter.core.plugins.module_utils.vm.create import Creator
 from ansible_collections.virter.core.plugins.module_utils.vm.reclaim import find_leftovers, reclaim
 from ansible_collections.virter.core.plugins.module_utils.vm.task import Task
-from ansible_collections.virter.core.plugins.module_utils.vm.teardown import call, remove_domain, shutdown
+from ansible_collections.virter.core.plugins.module_utils.vm.teardown import remove_domain, shutdown
 from ansible_collections.virter.core.plugins.module_utils.vm.workers import parallel
 
 
@@ -199,10 +195,7 @@ class VmService:
             applicable.update(vnc_port=(None, desired["vnc_port"]), vnc_listen=(None, desired["vnc_listen"]))
         xml = domain_xml.apply(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
                                dict((key, after) for key, (_before, after) in applicable.items()))
-        try:
-            dom = task.conn.defineXML(xml)
-        except libvirt.libvirtError as exc:
-            raise LibvirtError("update VM %s" % vm, exc)
+        dom = call("update VM %s" % vm, task.conn.defineXML, xml)
         task.domains[vm] = (dom, domain_xml.read(xml))
         if dom.isActive():
             self.reboot_needed = True

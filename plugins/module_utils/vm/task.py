@@ -16,8 +16,8 @@ import os
 import threading
 
 from ansible_collections.virter.core.plugins.module_utils import _keys
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
 from ansible_collections.virter.core.plugins.module_utils._addressing import id_from_mac
+from ansible_collections.virter.core.plugins.module_utils._libvirt import on_hypervisor
 from ansible_collections.virter.core.plugins.module_utils.vm import host_limits, listing
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 
@@ -60,5 +60,5 @@ class Task:
     def make_console_dir(self):
         """Made where the module runs on the hypervisor; on a remote one it is that host's
         path, which must exist there (the module cannot make it)."""
-        if networks.on_hypervisor(self.conn):
+        if on_hypervisor(self.conn):
             os.makedirs(self.spec["console_dir"], 0o700, exist_ok=True)  # several VMs of a task may make it at once

@@ -14,13 +14,9 @@ __metaclass__ = type
 import threading
 import time
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, VirterError
+from ansible_collections.virter.core.plugins.module_utils._libvirt import call, libvirt
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from ansible_collections.virter.core.plugins.module_utils.store.names import WORK_PREFIX
 
@@ -28,13 +24,6 @@ _POLL = 0.5
 # VMs are taken apart in parallel; which layers nothing uses any more is decided one VM
 # at a time, so the last VM on a deleted image still takes its layers along.
 _STORE_LOCK = threading.Lock()
-
-
-def call(action, func, *args):
-    try:
-        return func(*args)
-    except libvirt.libvirtError as exc:
-        raise LibvirtError(action, exc)
 
 
 def shutdown(vm, dom, timeout, hard_stop=True):
@@ -70,7 +59,7 @@ def remove_domain(conn, vm, dom, info, keep=(), release_dhcp=True):
                if volume.startswith(WORK_PREFIX) and volume not in keep]
     # The entry first: listing a pool waits while libvirt still stops other VMs.
     if release_dhcp and info["mac"] and info["network"]:
-        networks.release(conn, info["network"], info["mac"])
+        reservations.release(conn, info["network"], info["mac"])
     delete_volumes(conn, volumes)
 
 

@@ -13,12 +13,8 @@ __metaclass__ = type
 
 import threading
 
-try:
-    import libvirt
-except ImportError:
-    libvirt = None  # reported by _ansible_module.require_libraries()
-
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError
+from ansible_collections.virter.core.plugins.module_utils._libvirt import libvirt
 
 
 class Workers:

@@ -26,7 +26,7 @@ def test_sink_writes_hashes_and_sees_the_header(tmp_path, piece):
     headers = []
     with open(tmp_path / "layer", "wb") as out:
         found = ingest.pump(io.BytesIO(data).read if piece == ingest.CHUNK else _reader(data, piece),
-                           ingest.LayerSink(out, headers.append))
+                            ingest.LayerSink(out, headers.append))
     assert (tmp_path / "layer").read_bytes() == data
     assert found.digest == "sha256:" + hashlib.sha256(data).hexdigest()
     assert found.size == len(data)

@@ -1,4 +1,5 @@
-"""The network service against libvirt's in-process test driver (test:///default).
+"""The network service and the DHCP reservations against libvirt's in-process test
+driver (test:///default).
 
 Each connection opened to test:///default starts from the same fresh state: a running
 network `default` (192.168.122.1/24) and a running domain `test` whose interface is on it.
@@ -17,8 +18,10 @@ import shutil
 import libvirt
 import pytest
 
+from ansible_collections.virter.core.plugins.module_utils.network import reservations as r
 from ansible_collections.virter.core.plugins.module_utils.network import service as n
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound
+from ansible_collections.virter.core.plugins.module_utils._libvirt import lookup_network
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ def xml_of(conn, name):
 def test_create_check_mode_predicts_exactly(conn):
     p = params(domain="lab.test", dhcp_ids={"first": 2, "count": 3})
     predicted = n.NetworkService(conn, check_mode=True).present(p)
-    assert predicted["changed"] and n.lookup(conn, "lab") is None
+    assert predicted["changed"] and lookup_network(conn, "lab") is None
     real = n.NetworkService(conn).present(p)
     assert real["changed"]
     assert real["network"] == predicted["network"]
@@ -131,13 +134,13 @@ def test_bad_input_changes_nothing(conn, kw, error, match, existing):
 def test_absent_refuses_while_vms_are_attached(conn):
     with pytest.raises(Conflict, match=r"VMs attached \(test\).*force"):
         n.NetworkService(conn).absent("default")
-    assert n.lookup(conn, "default") is not None
+    assert lookup_network(conn, "default") is not None
     predicted = n.NetworkService(conn, check_mode=True).absent("default", force=True)
-    assert predicted["changed"] and n.lookup(conn, "default") is not None
+    assert predicted["changed"] and lookup_network(conn, "default") is not None
     result = n.NetworkService(conn).absent("default", force=True)
     assert result["changed"] and result["network"] is None
     assert result["diff"]["after"] == {"state": "absent"}
-    assert n.lookup(conn, "default") is None
+    assert lookup_network(conn, "default") is None
     assert not n.NetworkService(conn).absent("default")["changed"]
 
 
@@ -149,17 +152,17 @@ def test_info_lists_and_filters(conn):
 
 
 def test_reserve_lowest_free_and_release(conn):
-    assert n.reserve(conn, "default") == (2, "52:54:00:00:00:02", "192.168.122.2")
-    assert n.reserve(conn, "default", name="vm3") == (3, "52:54:00:00:00:03", "192.168.122.3")
-    assert n.reserve(conn, "default", vm_id=10) == (10, "52:54:00:00:00:0a", "192.168.122.10")
-    assert n.release(conn, "default", "52:54:00:00:00:02", check_mode=True)
+    assert r.reserve(conn, "default") == (2, "52:54:00:00:00:02", "192.168.122.2")
+    assert r.reserve(conn, "default", name="vm3") == (3, "52:54:00:00:00:03", "192.168.122.3")
+    assert r.reserve(conn, "default", vm_id=10) == (10, "52:54:00:00:00:0a", "192.168.122.10")
+    assert r.release(conn, "default", "52:54:00:00:00:02", check_mode=True)
     assert "52:54:00:00:00:02" in xml_of(conn, "default")
-    assert n.release(conn, "default", "52:54:00:00:00:02")
+    assert r.release(conn, "default", "52:54:00:00:00:02")
     assert "52:54:00:00:00:02" not in xml_of(conn, "default")
-    assert not n.release(conn, "default", "52:54:00:00:00:02")
-    assert not n.release(conn, "missing", "52:54:00:00:00:02")
+    assert not r.release(conn, "default", "52:54:00:00:00:02")
+    assert not r.release(conn, "missing", "52:54:00:00:00:02")
     # the freed id is the lowest again
-    assert n.reserve(conn, "default")[0] == 2
+    assert r.reserve(conn, "default")[0] == 2
 
 
 def test_reserve_skips_ids_taken_by_mac_or_ip(conn):
@@ -167,43 +170,43 @@ def test_reserve_skips_ids_taken_by_mac_or_ip(conn):
     net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
                "<host mac='52:54:00:00:00:04' ip='192.168.122.2'/>",
                libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG)
-    assert [n.reserve(conn, "default")[0] for _round in range(3)] == [3, 5, 6]
+    assert [r.reserve(conn, "default")[0] for _round in range(3)] == [3, 5, 6]
 
 
 def test_reserve_retries_when_another_process_was_faster(conn, monkeypatch):
     """The read says id 2 is free, but another reservation took it before our update."""
-    stale = n._current_model(conn.networkLookupByName("default"))
-    n.reserve(conn, "default")  # the other process
+    stale = r._current_model(conn.networkLookupByName("default"))
+    r.reserve(conn, "default")  # the other process
     reads = []
-    real = n._current_model
+    real = r._current_model
 
     def first_read_stale(net):
         reads.append(1)
         return stale if len(reads) == 1 else real(net)
 
-    monkeypatch.setattr(n, "_current_model", first_read_stale)
-    assert n.reserve(conn, "default")[0] == 3
+    monkeypatch.setattr(r, "_current_model", first_read_stale)
+    assert r.reserve(conn, "default")[0] == 3
     assert len(reads) == 2
 
 
 def test_reserve_conflicts(conn):
-    n.reserve(conn, "default", vm_id=5, name="five")
+    r.reserve(conn, "default", vm_id=5, name="five")
     with pytest.raises(Conflict, match="id 5 is taken"):
-        n.reserve(conn, "default", vm_id=5)
+        r.reserve(conn, "default", vm_id=5)
     with pytest.raises(Conflict, match="named five"):
-        n.reserve(conn, "default", name="five")
+        r.reserve(conn, "default", name="five")
     with pytest.raises(InvalidInput, match="host's own address"):
-        n.reserve(conn, "default", vm_id=1)
+        r.reserve(conn, "default", vm_id=1)
     with pytest.raises(InvalidInput, match="broadcast"):
-        n.reserve(conn, "default", vm_id=255)
+        r.reserve(conn, "default", vm_id=255)
     with pytest.raises(NotFound):
-        n.reserve(conn, "missing")
+        r.reserve(conn, "missing")
 
 
 def test_reserve_full_network(conn):
     n.NetworkService(conn).present(params(cidr="10.20.0.1/29", dhcp_ids={"first": 2, "count": 5}))
     with pytest.raises(Conflict, match="no free id"):
-        n.reserve(conn, "lab")
+        r.reserve(conn, "lab")
 
 
 @pytest.mark.parametrize("xml, match", [
@@ -218,7 +221,7 @@ def test_network_of_another_shape_is_no_access_network(conn, xml, match):
     conn.networkDefineXML(xml).create()
     name = xml.split("<name>")[1].split("<")[0]
     with pytest.raises(Conflict, match="cannot be an access network: it has " + match):
-        n.reserve(conn, name)
+        r.reserve(conn, name)
 
 
 def networks(conn):
@@ -265,14 +268,14 @@ DNSMASQ = shutil.which("dnsmasq", path=os.pathsep.join([os.environ.get("PATH", "
 def test_a_dnsmasq_option_dnsmasq_refuses_is_refused_here(conn):
     with pytest.raises(InvalidInput, match=r"dnsmasq option 'no-such-option' is refused by dnsmasq \(bad option\)"):
         n.NetworkService(conn, check_mode=True).present(params(dnsmasq_options=["log-dhcp", "no-such-option"]))
-    assert n.lookup(conn, "lab") is None
+    assert lookup_network(conn, "lab") is None
     assert n.NetworkService(conn).present(params(dnsmasq_options=["log-dhcp"]))["changed"]
 
 
 def test_control_characters_in_a_dnsmasq_option_are_refused(conn):
     with pytest.raises(InvalidInput, match="line break"):
         n.NetworkService(conn).present(params(dnsmasq_options=["log-dhcp\naddress=/example.com/10.0.0.9"]))
-    assert n.lookup(conn, "lab") is None
+    assert lookup_network(conn, "lab") is None
 
 
 def libvirt_error(message):
@@ -304,4 +307,4 @@ def test_a_network_that_does_not_start_is_explained(conn, monkeypatch, inactive)
     assert refused.value.msg.startswith(
         "network lab cannot start: dnsmasq refuses its configuration (bad option at line 13 of "
         "/var/lib/libvirt/dnsmasq/lab.conf); check dnsmasq_options: give each option")
-    assert (n.lookup(conn, "lab") is not None) == inactive
+    assert (lookup_network(conn, "lab") is not None) == inactive

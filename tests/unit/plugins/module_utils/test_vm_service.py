@@ -7,7 +7,7 @@ both with a real libvirtd."""
 import libvirt
 import pytest
 
-from ansible_collections.virter.core.plugins.module_utils.network import service as networks
+from ansible_collections.virter.core.plugins.module_utils.network import reservations
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError, VirterError
 from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
 from ansible_collections.virter.core.plugins.module_utils.vm import create, listing, service
@@ -36,7 +36,7 @@ def conn(monkeypatch):
     for vol in pool.listAllVolumes(0):
         vol.delete(0)
     for name, _ip in hosts(conn):
-        networks.release(conn, "default", [h["mac"] for h in model_hosts(conn) if h["name"] == name][0])
+        reservations.release(conn, "default", [h["mac"] for h in model_hosts(conn) if h["name"] == name][0])
     conn.close()
 
 
@@ -100,7 +100,7 @@ def test_a_failed_start_removes_the_new_vm(conn, tmp_path, monkeypatch):
 
 def leave_member(conn, vm_id, named=True):
     """What a run killed between reserving member web-<id> and defining it leaves."""
-    networks.reserve(conn, "default", vm_id=vm_id, name="web-%d" % vm_id if named else None)
+    reservations.reserve(conn, "default", vm_id=vm_id, name="web-%d" % vm_id if named else None)
     pool = conn.storagePoolLookupByName(POOL)
     pool.createXML(volume_xml("virter:work:web-%d" % vm_id, 1024 ** 2, backing_digest=LAYER), 0)
 
@@ -108,7 +108,7 @@ def leave_member(conn, vm_id, named=True):
 @pytest.mark.parametrize("task", [{"count": 0}, {"count": 2, "state": "absent"}, {"count": 1}])
 def test_the_next_run_reclaims_what_an_interrupted_one_left(conn, tmp_path, task):
     leave_member(conn, 7)
-    networks.reserve(conn, "default", vm_id=9)  # nameless: not the collection's own
+    reservations.reserve(conn, "default", vm_id=9)  # nameless: not the collection's own
     assert run(conn, tmp_path, check_mode=True, **task)["changed"] is True
     assert work_volumes(conn) == ["virter:work:web-7"]
     assert run(conn, tmp_path, **task)["changed"] is True
@@ -120,7 +120,7 @@ def test_the_next_run_reclaims_what_an_interrupted_one_left(conn, tmp_path, task
 
 
 def test_a_named_vm_reclaims_its_leftovers_when_removed(conn, tmp_path):
-    networks.reserve(conn, "default", vm_id=4, name="db")
+    reservations.reserve(conn, "default", vm_id=4, name="db")
     conn.storagePoolLookupByName(POOL).createXML(volume_xml("virter:work:db-cidata", 1024), 0)
     assert run(conn, tmp_path, name="db", state="absent")["changed"] is True
     assert (work_volumes(conn), hosts(conn)) == ([], [])
