@@ -1,5 +1,6 @@
 """Which areas of module_utils may reach which: image and registry code works on images
-and the store only, never on VMs or networks (a commit's VM side is handed in)."""
+and the store only, never on VMs or networks (a commit's VM side and the disks VMs use
+are handed in); the shared top-level files reach no area at all."""
 import ast
 import pathlib
 
@@ -39,3 +40,26 @@ def test_image_and_registry_code_reaches_no_vm_or_network_code(area):
     assert files
     for path in files:
         assert [name for name in reached(path) if name.startswith(("vm/", "network/"))] == [], path.name
+
+
+# The areas each area may import from, beside the shared top-level files (`_*.py`).
+MAY_USE = {
+    "store": set(),
+    "locks": {"store"},
+    "registry": {"store"},
+    "network": set(),
+    "image": {"store", "locks", "registry"},
+    "vm": {"store", "locks", "registry", "image", "network"},
+    "inventory": set(),
+    "lab": set(),
+}
+
+
+def test_areas_import_only_the_areas_below_them():
+    areas = sorted(path.name for path in ROOT.iterdir() if (path / "__init__.py").is_file())
+    assert areas == sorted(MAY_USE)
+    for path in sorted(ROOT.glob("*/*.py")) + sorted(ROOT.glob("_*.py")):
+        own = path.parent.name if path.parent != ROOT else None
+        allowed = MAY_USE.get(own, set()) | {own}
+        used = set(name.split(".")[0] for name in imports(path) if not name.startswith("_"))
+        assert used <= allowed, "%s imports %s" % (path.relative_to(ROOT), sorted(used - allowed))

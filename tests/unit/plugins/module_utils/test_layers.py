@@ -4,7 +4,8 @@ import libvirt
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
-from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService, removal_diff
+from ansible_collections.virter.core.plugins.module_utils.image.layer_gc import LayerService, removal_diff
+from ansible_collections.virter.core.plugins.module_utils.vm.listing import disks_in_use
 from ansible_collections.virter.core.plugins.module_utils.store.names import import_work_volume
 from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
 
@@ -53,9 +54,9 @@ def volumes(conn):
 ])
 def test_check_mode_returns_what_the_real_run_does(pool, run, removed):
     before = volumes(pool)
-    check = run(LayerService(pool, POOL, check_mode=True))
+    check = run(LayerService(pool, POOL, disks_in_use, check_mode=True))
     assert volumes(pool) == before
-    real = run(LayerService(pool, POOL))
+    real = run(LayerService(pool, POOL, disks_in_use))
     assert check == real
     assert real["changed"] is bool(removed)
     assert real["diff"] == removal_diff(before, removed)
@@ -65,9 +66,9 @@ def test_check_mode_returns_what_the_real_run_does(pool, run, removed):
 def test_pruned_removes_work_volumes_no_domain_uses_and_the_layers_only_they_held(pool):
     storage = pool.storagePoolLookupByName(POOL)
     storage.createXML(volume_xml("virter:work:web-3", 1024, backing_digest=C), 0)
-    young = LayerService(pool, POOL, now=10).pruned(grace=100)
+    young = LayerService(pool, POOL, disks_in_use, now=10).pruned(grace=100)
     assert young["removed_work_volumes"] == [] and "virter:work:web-3" in volumes(pool)
-    result = LayerService(pool, POOL).pruned(0)
+    result = LayerService(pool, POOL, disks_in_use).pruned(0)
     assert result["removed_work_volumes"] == ["virter:work:web-3"]
     assert result["removed"] == [C]
     assert "virter:work:web-3" not in volumes(pool)
@@ -79,8 +80,8 @@ def test_an_import_in_flight_keeps_its_layer_within_grace_and_a_lock_of_no_ended
     storage.createXML(volume_xml(work, 1024, backing_digest=C), 0)
     storage.createXML(volume_xml(lock, 1024, "raw"), 0)
     try:
-        assert LayerService(pool, POOL, now=10).pruned(grace=100)["changed"] is False
-        result = LayerService(pool, POOL).pruned(0)
+        assert LayerService(pool, POOL, disks_in_use, now=10).pruned(grace=100)["changed"] is False
+        result = LayerService(pool, POOL, disks_in_use).pruned(0)
         assert result["removed_work_volumes"] == [work] and result["removed"] == [C]
         assert lock in volumes(pool)
     finally:
