@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
 .PHONY: deps collection unit sanity lint integration test demo demo-down \
         sandbox-start sandbox-stop sandbox-status sandbox-lifecycle image molecule bench-peers \
-        fleet-test
+        fleet-test changelog-lint docs-lint docs docs-test
 
 deps:
 	tools/install-deps
@@ -41,6 +41,20 @@ sanity: deps
 lint: deps
 	ansible-lint --profile production
 
+changelog-lint: deps
+	antsibull-changelog lint
+
+docs-lint: deps
+	antsibull-docs lint-collection-docs --plugin-docs .
+
+# The docs site under build/docs, from the collection as users install it.
+docs: collection
+	tools/build-docs
+
+# Its virter_vm and lab role pages in headless Chromium (screenshots in build/docs).
+docs-test: docs
+	pytest -q tests/docs
+
 sandbox-start: deps
 	tools/sandbox start
 
@@ -60,6 +74,9 @@ test:
 	$(MAKE) unit
 	$(MAKE) sanity
 	$(MAKE) lint
+	$(MAKE) changelog-lint
+	$(MAKE) docs-lint
+	$(MAKE) docs-test
 	$(MAKE) integration
 	$(MAKE) sandbox-lifecycle
 	$(MAKE) fleet-test
