@@ -18,7 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, LibvirtError, VirterError
 from ansible_collections.virter.core.plugins.module_utils._libvirt import IMPORT_ERROR as LIBVIRT_IMPORT_ERROR, libvirt
 from ansible_collections.virter.core.plugins.module_utils._libvirt_uri import scheme_problem
-from ansible_collections.virter.core.plugins.module_utils.network.network_xml import LXML_IMPORT_ERROR
+from ansible_collections.virter.core.plugins.module_utils._lxml import IMPORT_ERROR as LXML_IMPORT_ERROR
 
 
 COMMON_ARGUMENT_SPEC = {

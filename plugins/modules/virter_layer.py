@@ -143,8 +143,9 @@ diff:
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import new_module, run
 from ansible_collections.virter.core.plugins.module_utils._duration import parse_duration
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService
+from ansible_collections.virter.core.plugins.module_utils.image.layer_gc import LayerService
 from ansible_collections.virter.core.plugins.module_utils.store.names import validate_digest
+from ansible_collections.virter.core.plugins.module_utils.vm.listing import disks_in_use
 
 
 # Options of one state only: given with the other, they would be ignored.
@@ -170,10 +171,10 @@ def main():
                 raise InvalidInput("%s applies to state %s only, not to state %s" % (option, state, params["state"]))
         if params["state"] == "absent":
             digest = validate_digest(params["digest"])
-            return LayerService(conn, params["pool"], module.check_mode).absent(digest, params["force"])
+            return LayerService(conn, params["pool"], disks_in_use, module.check_mode).absent(digest, params["force"])
         grace = parse_duration(params["grace"], "grace")
         unused_for = None if params["unused_for"] is None else parse_duration(params["unused_for"], "unused_for")
-        return LayerService(conn, params["pool"], module.check_mode).pruned(grace, unused_for)
+        return LayerService(conn, params["pool"], disks_in_use, module.check_mode).pruned(grace, unused_for)
 
     run(module, action)
 

@@ -15,15 +15,8 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import ipaddress
-import traceback
 
-try:
-    from lxml import etree
-except ImportError:
-    etree = None
-    LXML_IMPORT_ERROR = traceback.format_exc()  # reported by _ansible_module.require_libraries()
-else:
-    LXML_IMPORT_ERROR = None
+from ansible_collections.virter.core.plugins.module_utils._lxml import etree
 
 DNSMASQ_NS = "http://libvirt.org/schemas/network/dnsmasq/1.0"
 _DNSMASQ = "{%s}" % DNSMASQ_NS

@@ -12,10 +12,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-try:
-    from lxml import etree
-except ImportError:
-    etree = None  # reported by _ansible_module.require_libraries()
+from ansible_collections.virter.core.plugins.module_utils._lxml import etree
 
 from ansible_collections.virter.core.plugins.module_utils.store.names import (
     backing_path,

@@ -12,10 +12,7 @@ PRIVATE to the collection: no stable API.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-try:
-    from lxml import etree
-except ImportError:
-    etree = None  # reported by _ansible_module.require_libraries()
+from ansible_collections.virter.core.plugins.module_utils._lxml import etree
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 from ansible_collections.virter.core.plugins.module_utils._libvirt import call, libvirt

@@ -29,6 +29,15 @@ def domains(conn):
     return found
 
 
+def disks_in_use(conn):
+    """(pool, volume) pairs and file paths of every domain's disks."""
+    used = set()
+    for _dom, info in domains(conn).values():
+        used.update(info["volumes"])
+        used.update(info["files"])
+    return used
+
+
 def network_models(conn, names):
     """{network name: model} of the networks named, read once each (None if missing)."""
     models = {}

@@ -12,7 +12,8 @@ from ansible_collections.virter.core.plugins.module_utils.locks import volume_lo
 from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict
 from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
-from ansible_collections.virter.core.plugins.module_utils.store.prune import LayerService
+from ansible_collections.virter.core.plugins.module_utils.image.layer_gc import LayerService
+from ansible_collections.virter.core.plugins.module_utils.vm.listing import disks_in_use
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from ansible_collections.virter.core.plugins.module_utils.store.names import kind
 from ansible_collections.virter.core.plugins.module_utils.store.volume_xml import volume_xml
@@ -155,7 +156,7 @@ def test_the_store_neither_lists_nor_prunes_a_lock(conn):
         assert kind(NAME) == (None, NAME)
         store = Store(conn, POOL)
         assert store.images() == [] and [layer["digest"] for layer in store.layers()] == ["sha256:" + "a" * 64]
-        pruned = LayerService(conn, POOL).pruned(0)
+        pruned = LayerService(conn, POOL, disks_in_use).pruned(0)
         assert pruned["removed"] == ["sha256:" + "a" * 64] and pruned["removed_images"] == []
         assert volumes(conn) == [NAME]
 
@@ -261,10 +262,10 @@ def test_a_prune_removes_a_lock_whose_holder_has_ended_whatever_grace(conn, monk
     lock(conn).attempt()
     hl.VolumeLock(Store(conn, POOL), BREAKER).attempt()
     monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: ended_holder())
-    check = LayerService(conn, POOL, check_mode=True).pruned(grace=10 ** 6)
+    check = LayerService(conn, POOL, disks_in_use, check_mode=True).pruned(grace=10 ** 6)
     assert check["removed_locks"] == [BREAKER, NAME] and check["changed"] is True
     assert volumes(conn) == sorted([NAME, BREAKER])
-    assert LayerService(conn, POOL).pruned(grace=10 ** 6) == check
+    assert LayerService(conn, POOL, disks_in_use).pruned(grace=10 ** 6) == check
     assert volumes(conn) == []
 
 
@@ -274,16 +275,16 @@ def test_a_prune_removes_a_live_holders_lock_only_when_unchanged_for_its_stale_t
     hl.VolumeLock(Store(conn, POOL), name).attempt()
     monkeypatch.setattr(hl.VolumeLock, "_content", lambda self: lock_owner.record())
     with_mtime(monkeypatch, 5000.0)
-    assert LayerService(conn, POOL, now=5000.0 + stale_after - 1).pruned(0)["removed_locks"] == []
-    assert LayerService(conn, POOL, now=5000.0 + stale_after + 1).pruned(600)["removed_locks"] == []
+    assert LayerService(conn, POOL, disks_in_use, now=5000.0 + stale_after - 1).pruned(0)["removed_locks"] == []
+    assert LayerService(conn, POOL, disks_in_use, now=5000.0 + stale_after + 1).pruned(600)["removed_locks"] == []
     assert volumes(conn) == [name]
-    assert LayerService(conn, POOL, now=5000.0 + stale_after + 1).pruned(0)["removed_locks"] == [name]
+    assert LayerService(conn, POOL, disks_in_use, now=5000.0 + stale_after + 1).pruned(0)["removed_locks"] == [name]
     assert volumes(conn) == []
 
 
 def test_a_lock_without_timestamps_or_a_holder_line_stays(conn):
     lock(conn).attempt()
-    assert LayerService(conn, POOL, now=10 ** 10).pruned(0)["removed_locks"] == []
+    assert LayerService(conn, POOL, disks_in_use, now=10 ** 10).pruned(0)["removed_locks"] == []
     assert volumes(conn) == [NAME]
 
 
