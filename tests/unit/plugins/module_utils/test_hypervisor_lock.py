@@ -23,15 +23,6 @@ NAME = hl.static_dhcp_lock("vtest-net")
 BREAKER = hl.BREAKER_PREFIX + NAME
 
 
-@pytest.fixture
-def conn():
-    conn = libvirt.open("test:///default")
-    yield conn
-    storage = conn.storagePoolLookupByName(POOL)
-    for vol in storage.listAllVolumes(0):
-        vol.delete(0)
-    conn.close()
-
 
 def volumes(conn):
     return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))

@@ -18,14 +18,6 @@ POOL = "default-pool"
 DIGEST = "sha256:" + "a" * 64
 
 
-@pytest.fixture
-def conn():
-    conn = libvirt.open("test:///default")
-    yield conn
-    for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0):
-        vol.delete(0)
-    conn.close()
-
 
 def volumes(conn):
     return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))

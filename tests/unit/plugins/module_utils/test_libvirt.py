@@ -10,13 +10,6 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Libvirt
 VOLUME = "<volume><name>disk</name><capacity>1024</capacity><target><format type='raw'/></target></volume>"
 
 
-@pytest.fixture
-def conn():
-    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-    conn = libvirt.open("test:///default")
-    yield conn
-    conn.close()
-
 
 def libvirt_error(message, code=libvirt.VIR_ERR_INTERNAL_ERROR):
     exc = libvirt.libvirtError(message)

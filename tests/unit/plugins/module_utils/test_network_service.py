@@ -24,13 +24,6 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Conflic
 from ansible_collections.virter.core.plugins.module_utils._libvirt import lookup_network
 
 
-@pytest.fixture
-def conn():
-    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-    conn = libvirt.open("test:///default")
-    yield conn
-    conn.close()
-
 
 def params(**kw):
     base = {"name": "lab", "state": "present", "cidr": "10.20.0.1/24", "forward_mode": "nat",
