@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import traceback
 
+__all__ = ["etree", "IMPORT_ERROR"]  # the guard's whole purpose: names for others
+
 try:
     from lxml import etree
 except ImportError:
