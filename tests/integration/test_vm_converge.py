@@ -62,12 +62,19 @@ def test_info_lists_the_vm_as_virter_vm_returned_it(tiny_image, cleanup):
 
 
 def test_wait_timeout_names_the_vm_and_shows_its_console(tiny_image, tmp_path, cleanup):
-    result = run_task(VM, dict(BASE, state="running", wait_for="ssh", wait_timeout=5,
-                               console_dir=str(tmp_path / "consoles")))
+    args = dict(BASE, state="running", wait_for="ssh", wait_timeout=5, console_dir=str(tmp_path / "consoles"))
+    result = run_task(VM, args)
     assert result["failed"] and "vtest-conv not answering on SSH after 5s" in result["msg"], result
-    detail = result["not_ready"][BASE["name"]]
-    assert detail["last_error"] and detail["console_tail"] is not None, detail
-    assert (tmp_path / "consoles" / "vtest-conv.log").exists()
+    assert result["not_ready"][BASE["name"]]["last_error"], result
+    log = tmp_path / "consoles" / "vtest-conv.log"
+    assert log.exists()
+    # The tiny image writes nothing to its console: lines written there now must end the
+    # tail of the next wait.
+    lines = ["console line %d" % n for n in range(3)]
+    with log.open("a") as console:
+        console.write("".join(line + "\n" for line in lines))
+    again = run_task(VM, args)
+    assert again["failed"] and again["not_ready"][BASE["name"]]["console_tail"][-3:] == lines, again
 
 
 def test_stop_falls_back_to_a_hard_stop(tiny_image, cleanup):
