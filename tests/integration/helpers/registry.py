@@ -79,4 +79,3 @@ class Registry:
             if match and match.group(1) == method and re.search(pattern, match.group(2)):
                 found.append(match.group(2))
         return found
-
