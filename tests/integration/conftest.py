@@ -145,6 +145,25 @@ def pool_guest_image(libvirt_conn, guest_image_file):
     pool.refresh(0)
 
 
+@pytest.fixture(scope="module")
+def private_pool(request, libvirt_conn):
+    """The test module's own transient dir pool, named by its POOL: emptied before its
+    first test, removed after its last."""
+    from helpers.store import PoolFixture
+
+    pool = PoolFixture(libvirt_conn, request.module.POOL)
+    pool.empty()
+    yield pool
+    pool.remove()
+
+
+@pytest.fixture
+def pool(private_pool):
+    """The test module's pool (see private_pool), emptied after each test."""
+    yield private_pool
+    private_pool.empty()
+
+
 @pytest.fixture(scope="session")
 def tiny_image(tmp_path_factory):
     """A 64 MiB empty qcow2 imported as image `vtest-tiny`: for VMs that are never booted."""

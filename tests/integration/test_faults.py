@@ -20,8 +20,9 @@ from collections import Counter
 
 import pytest
 
+from helpers.ansible_run import run_tasks
 from helpers.chains import broken_tags
-from helpers.faults import Trial, run_tasks
+from helpers.faults import Trial
 from helpers.registry import Registry
 from helpers.state import libvirt_state, remove
 from helpers.store import qcow2, sha256

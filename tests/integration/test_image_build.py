@@ -7,6 +7,7 @@ import pytest
 
 from helpers.ansible_run import run_task
 from helpers.registry import Registry
+from helpers.ssh import run_ssh
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -95,11 +96,8 @@ def test_build_then_boot_from_the_image(base, tmp_path, registry):
     assert child["changed"] and not child.get("failed"), child
     vm = child["vms"][0]
     (tmp_path / "known_hosts").write_text(vm["known_hosts_line"] + "\n")
-    seen = subprocess.run(
-        ["ssh", "-i", vm["ssh_private_key_file"], "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-         "-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-o", "GlobalKnownHostsFile=/dev/null",
-         f"root@{vm['ip']}", "cat /root/marker; wc -c < /etc/machine-id"],
-        capture_output=True, text=True, timeout=60, check=False)
+    seen = run_ssh(vm["ssh_private_key_file"], tmp_path / "known_hosts", f"root@{vm['ip']}",
+                   "cat /root/marker; wc -c < /etc/machine-id")
     marker, machine_id_size = seen.stdout.strip().rsplit("\n", 1)
     assert marker == "built by image_build", seen.stdout + seen.stderr
     # The build VM's machine-id was emptied; systemd gave the new VM its own.

@@ -7,7 +7,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from ansible_collections.virter.core.plugins.module_utils.locks import owner as lock_owner
@@ -17,20 +16,12 @@ from ansible_collections.virter.core.plugins.module_utils.store.store import Sto
 from helpers.ansible_run import run_task
 from helpers.registry import Registry
 from helpers.state import libvirt_state
-from helpers.store import PoolFixture, qcow2, sha256
+from helpers.store import qcow2, sha256
 
 IMAGE = "virter.core.virter_image"
 VM = "virter.core.virter_vm"
 POOL = "vtest-concurrent"
 TRIALS = 4
-
-
-@pytest.fixture(scope="module")
-def race_pool(libvirt_conn):
-    pool = PoolFixture(libvirt_conn, POOL)
-    pool.empty()
-    yield pool
-    pool.remove()
 
 
 def race(jobs, tmp_path):
@@ -59,7 +50,7 @@ def assert_intact(pool_dir, image, names):
     assert not [n for n in names if n.startswith(("virter:work:import:", "virter:work:save:", "virter-core-"))], names
 
 
-def test_a_lock_on_a_dir_pool_names_its_holder_and_beats(race_pool, libvirt_conn):
+def test_a_lock_on_a_dir_pool_names_its_holder_and_beats(pool, libvirt_conn):
     """What the test driver of the unit tests cannot do: uploads and resizes."""
     holder = VolumeLock(Store(libvirt_conn, POOL), lock_name("beat"), beat=0.2)
     holder.acquire()
@@ -71,20 +62,20 @@ def test_a_lock_on_a_dir_pool_names_its_holder_and_beats(race_pool, libvirt_conn
         assert waiter._identity()[1] >= first[1] + 3  # grown at every beat
     finally:
         holder.release()
-    assert race_pool.names() == []
+    assert pool.names() == []
 
 
-def test_two_imports_of_one_file(race_pool, tmp_path):
+def test_two_imports_of_one_file(pool, tmp_path):
     source = qcow2(tmp_path / "race.qcow2", 0x31, size="64M", written="8M")
     args = {"pool": POOL, "name": "race", "path": str(source)}
     for _trial in range(TRIALS):
         results = race([(IMAGE, args), (IMAGE, args)], tmp_path)
         assert_one_made_it(results, sha256(source))
-        assert_intact(race_pool.dir, results[0]["image"], race_pool.names())
-        race_pool.empty()
+        assert_intact(pool.dir, results[0]["image"], pool.names())
+        pool.empty()
 
 
-def test_two_pulls_of_one_reference(race_pool, registry, tmp_path):
+def test_two_pulls_of_one_reference(pool, registry, tmp_path):
     base = qcow2(tmp_path / "base.qcow2", 0x41, size="64M", written="6M")
     kid = qcow2(tmp_path / "kid.qcow2", 0x42, size="64M", backing=sha256(base), written="4M")
     Registry(registry).image("concurrent/race", "1", [base, kid])
@@ -94,8 +85,8 @@ def test_two_pulls_of_one_reference(race_pool, registry, tmp_path):
         results = race([(IMAGE, args), (IMAGE, args)], tmp_path)
         assert_one_made_it(results, sha256(kid))
         assert results[0]["image"]["layers"] == [sha256(base), sha256(kid)]
-        assert_intact(race_pool.dir, results[0]["image"], race_pool.names())
-        race_pool.empty()
+        assert_intact(pool.dir, results[0]["image"], pool.names())
+        pool.empty()
 
 
 def test_a_commit_racing_an_import(tiny_image, libvirt_conn, tmp_path):

@@ -7,28 +7,14 @@ import subprocess
 
 import pytest
 
-from helpers.ansible_run import changed_flags
-from helpers.registry import OCI_MANIFEST, POOL, POOL_DIR, Registry, four_steps, run_many
-from helpers.store import PoolFixture, qcow2, sha256
+from helpers.ansible_run import changed_flags, four_step, run_tasks
+from helpers.registry import OCI_MANIFEST, POOL, POOL_DIR, Registry
+from helpers.store import qcow2, sha256
 
 IMAGE = "virter.core.virter_image"
 CONFIG_TYPE = "application/vnd.com.linbit.virter.image.v1"
 GZIP_TYPE = "application/vnd.com.linbit.virter.layer.v1.qcow2.gzip"
 ZSTD_TYPE = "application/vnd.com.linbit.virter.layer.v1.qcow2.zstd"
-
-
-@pytest.fixture(scope="session")
-def reg_pool(libvirt_conn):
-    pool = PoolFixture(libvirt_conn, POOL)
-    pool.empty()
-    yield pool
-    pool.remove()
-
-
-@pytest.fixture
-def pool(reg_pool):
-    yield reg_pool
-    reg_pool.empty()
 
 
 @pytest.fixture
@@ -38,7 +24,7 @@ def reg(registry):
 
 def tasks(*steps, env=None):
     """Run virter_image once per args dict (real runs) in one playbook."""
-    return run_many(IMAGE, [({"pool": POOL, **args}, False) for args in steps], env=env)
+    return run_tasks([(IMAGE, {"pool": POOL, **args}) for args in steps], diff=True, env=env)
 
 
 def removal(*names):
@@ -58,8 +44,7 @@ def layered(pool, tmp_path):
 
 def test_push_remove_pull_gzip(pool, reg, layered):
     ref = f"{reg.address}/lab/kid:1"
-    results = four_steps(IMAGE, {"pool": POOL, "name": "kid", "push": True, "push_ref": ref})
-    assert changed_flags(results) == [True, True, False, False], results
+    results = four_step(IMAGE, {"pool": POOL, "name": "kid", "push": True, "push_ref": ref})
     assert results[0]["pushed"] == {"ref": ref, "digest": None}
     pushed = results[1]["pushed"]
     assert pushed["digest"].startswith("sha256:") and results[3]["pushed"] == pushed
@@ -78,8 +63,7 @@ def test_push_remove_pull_gzip(pool, reg, layered):
     assert pool.names() == []
 
     # The local name comes from the reference by virter's rule.
-    results = four_steps(IMAGE, {"pool": POOL, "name": ref, "ref": ref})
-    assert changed_flags(results) == [True, True, False, False], results
+    results = four_step(IMAGE, {"pool": POOL, "name": ref, "ref": ref})
     layers = [layered["base"], layered["kid"]]
     assert results[0]["image"]["layers"] == layers and results[0]["image"]["top_layer"] == layered["kid"]
     assert results[1]["image"]["name"] == "lab--kid-1" and results[1]["image"]["layers"] == layers
@@ -116,8 +100,7 @@ def test_shared_base_pulls_only_the_new_layer_and_repush_sends_nothing(pool, reg
 def test_zstd_round_trip(pool, reg, layered):
     ref = f"{reg.address}/lab/zkid:1"
     zstd = {"pool": POOL, "name": "kid", "push": True, "push_ref": ref, "compression": "zstd"}
-    results = four_steps(IMAGE, zstd)
-    assert changed_flags(results) == [True, True, False, False], results
+    results = four_step(IMAGE, zstd)
     assert [layer["mediaType"] for layer in reg.manifest("lab/zkid", "1")["layers"]] == [ZSTD_TYPE] * 2
     # Another compression is another image: pushed again, both ways.
     results = tasks({"name": "kid", "push": True, "push_ref": ref}, zstd,

@@ -8,28 +8,14 @@ import subprocess
 import pytest
 import requests
 
-from helpers.ansible_run import changed_flags
+from helpers.ansible_run import changed_flags, run_tasks
 from helpers.cutting_proxy import CuttingProxy
-from helpers.registry import Registry, run_many
-from helpers.store import PoolFixture, qcow2, sha256
+from helpers.registry import Registry
+from helpers.store import qcow2, sha256
 
 IMAGE = "virter.core.virter_image"
 POOL = "vtest-faults"
 CUT = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def faults_pool(libvirt_conn):
-    pool = PoolFixture(libvirt_conn, POOL)
-    pool.empty()
-    yield pool
-    pool.remove()
-
-
-@pytest.fixture
-def pool(faults_pool):
-    yield faults_pool
-    faults_pool.empty()
 
 
 def noise_qcow2(path, backing=None):
@@ -51,7 +37,7 @@ def noise(tmp_path_factory):
 
 
 def tasks(*steps):
-    return run_many(IMAGE, [({"pool": POOL, **args}, False) for args in steps])
+    return run_tasks([(IMAGE, {"pool": POOL, **args}) for args in steps], diff=True)
 
 
 def assert_clean_failure(result, start, *words):

@@ -4,15 +4,7 @@ import subprocess
 
 import pytest
 
-from helpers.store import POOL, POOL_DIR, PoolFixture, qcow2, sha256
-
-
-@pytest.fixture
-def pool(libvirt_conn):
-    fixture = PoolFixture(libvirt_conn)
-    fixture.empty()
-    yield fixture
-    fixture.empty()
+from helpers.store import POOL, POOL_DIR, qcow2, sha256
 
 
 def _service(conn, tmp_path, local_io):

@@ -1,5 +1,5 @@
 """Commit a VM to an image (virter_image source: vm)."""
-from helpers.ansible_run import changed_flags, four_step, run_task
+from helpers.ansible_run import four_step, run_task
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -17,7 +17,6 @@ def test_commit_idempotence_and_what_it_removes(tiny_image, libvirt_conn):
     mac = made["vms"][0]["mac"]
     try:
         results = four_step(IMAGE, {"name": "vtest-committed", "vm": "vtest-commit-build"})
-        assert changed_flags(results) == [True, True, False, False], results
         image = results[1]["image"]
         base_top = run_task(IMAGE, {"name": tiny_image})["image"]["top_layer"]
         assert image["layers"][0] == base_top and len(image["layers"]) == 2

@@ -1,9 +1,8 @@
 """A booted VM with what users add to the plain one: a virtiofs share, an extra NIC on a
 second network, and their own cloud-config (user_data), each checked from inside the VM
 over SSH with the pinned host key."""
-import subprocess
-
 from helpers.ansible_run import run_task
+from helpers.ssh import run_ssh
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -12,11 +11,7 @@ EXTRA_NET = "vtest-extranet"
 
 
 def ssh(vm, known_hosts, command):
-    proc = subprocess.run(
-        ["ssh", "-i", vm["ssh_private_key_file"], "-o", "StrictHostKeyChecking=yes",
-         "-o", f"UserKnownHostsFile={known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null",
-         "-o", "BatchMode=yes", f"{vm['user']}@{vm['ip']}", command],
-        capture_output=True, text=True, check=False, timeout=60)
+    proc = run_ssh(vm["ssh_private_key_file"], known_hosts, f"{vm['user']}@{vm['ip']}", command)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

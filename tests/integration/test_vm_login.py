@@ -2,9 +2,8 @@
 `users`, turns root's login off and asks cloud-init to delete and generate host keys is
 still reached as that user with the collection's key, and its RSA and ed25519 host keys
 are both pinned."""
-import subprocess
-
 from helpers.ansible_run import run_task
+from helpers.ssh import run_ssh
 from helpers.state import libvirt_state
 
 VM = "virter.core.virter_vm"
@@ -14,11 +13,8 @@ ALGORITHMS = {"ssh-rsa": "rsa-sha2-512,rsa-sha2-256", "ssh-ed25519": "ssh-ed2551
 
 def ssh(vm, known_hosts, user, algorithms):
     """`id -un` as `user`, accepting only the host key algorithms given."""
-    return subprocess.run(
-        ["ssh", "-i", vm["ssh_private_key_file"], "-o", "StrictHostKeyChecking=yes",
-         "-o", f"UserKnownHostsFile={known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null",
-         "-o", f"HostKeyAlgorithms={algorithms}", "-o", "BatchMode=yes", f"{user}@{vm['ip']}", "id -un"],
-        capture_output=True, text=True, check=False, timeout=60)
+    return run_ssh(vm["ssh_private_key_file"], known_hosts, f"{user}@{vm['ip']}", "id -un",
+                   options=[f"HostKeyAlgorithms={algorithms}"])
 
 
 def test_user_entry_disable_root_and_host_key_options_keep_the_pinned_login(debian_image, tmp_path, libvirt_conn):

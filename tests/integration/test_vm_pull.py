@@ -2,8 +2,8 @@
 with a small one-layer image (not bootable: QEMU runs it in its firmware)."""
 import pytest
 
-from helpers.ansible_run import changed_flags, run_task
-from helpers.registry import Registry, run_many
+from helpers.ansible_run import changed_flags, run_task, run_tasks
+from helpers.registry import Registry
 from helpers.state import libvirt_state, only
 from helpers.store import qcow2, sha256
 
@@ -21,7 +21,7 @@ def pushed(registry, tmp_path):
     layer = qcow2(tmp_path / "tiny.qcow2", 0x5e, size="32M")
     reg.image(PREFIX + "/tiny", "1", [layer])
     yield reg, f"{reg.address}/{PREFIX}/tiny:1", sha256(layer)
-    run_many(VM, [({"name": vm, "state": "absent"}, False) for vm in (PREFIX, PREFIX + "-always")])
+    run_tasks([(VM, {"name": vm, "state": "absent"}) for vm in (PREFIX, PREFIX + "-always")], diff=True)
     run_task("virter.core.virter_image", {"name": LOCAL, "state": "absent"})
 
 
@@ -45,7 +45,7 @@ def test_pull_policies(pushed, libvirt_conn):
 
     # Never fails on a missing image; check mode reads the manifest and config only.
     args = dict(COMMON, name=PREFIX, image=ref)
-    never, check = run_many(VM, [(dict(args, pull_policy="Never"), False), (args, True)])
+    never, check = run_tasks([(VM, dict(args, pull_policy="Never")), (VM, args, True)], diff=True)
     assert never.get("failed") and "pull_policy is Never" in never["msg"] and LOCAL in never["msg"], never
     assert check["changed"] and not check.get("failed"), check
     assert _state(libvirt_conn, digest) == before
@@ -54,7 +54,7 @@ def test_pull_policies(pushed, libvirt_conn):
     # IfNotExist pulls and creates the VM, then changes nothing; Always pulls again for
     # a new VM but fetches no layer it has.
     always = dict(COMMON, name=PREFIX + "-always", image=ref, pull_policy="Always", state="stopped")
-    results = run_many(VM, [(args, False), (args, False), (always, False)])
+    results = run_tasks([(VM, args), (VM, args), (VM, always)], diff=True)
     assert changed_flags(results) == [True, False, True], results
     assert [vm["state"] for vm in results[0]["vms"]] == ["running"], results[0]
     assert [vm["state"] for vm in results[2]["vms"]] == ["stopped"], results[2]
@@ -64,7 +64,7 @@ def test_pull_policies(pushed, libvirt_conn):
     image = run_task("virter.core.virter_image_info", {"name": LOCAL})
     assert [i["layers"] for i in image["images"]] == [[digest]], image
 
-    gone = run_many(VM, [({"name": vm, "state": "absent"}, False) for vm in (PREFIX, PREFIX + "-always")])
+    gone = run_tasks([(VM, {"name": vm, "state": "absent"}) for vm in (PREFIX, PREFIX + "-always")], diff=True)
     assert changed_flags(gone) == [True, True], gone
     assert run_task("virter.core.virter_image", {"name": LOCAL, "state": "absent"})["changed"]
     assert _state(libvirt_conn, digest) == before

@@ -5,7 +5,6 @@ its own: killing ansible-playbook's group alone leaves the module running. Every
 of one run carries a marker in its environment, which still finds them after the
 controller's death has reparented them; kill -9 goes to each of their process groups.
 """
-import json
 import os
 import signal
 import subprocess
@@ -16,8 +15,6 @@ from pathlib import Path
 
 import yaml
 
-from helpers.ansible_run import run_playbook
-
 MARK = "VIRTER_FAULT_RUN"
 POLL = 0.005  # seconds between looks at the run
 
@@ -25,22 +22,6 @@ POLL = 0.005  # seconds between looks at the run
 def _play(tasks):
     return [{"name": "fault trial", "hosts": "localhost", "connection": "local", "gather_facts": False,
              "tasks": tasks}]
-
-
-def run_tasks(steps, env=None, timeout=600):
-    """Run (module, args) steps in one playbook -> their results in order; failures do not
-    stop the play."""
-    with tempfile.TemporaryDirectory(prefix="virter-fault-") as tmp:
-        out = Path(tmp) / "results.json"
-        tasks = [{"name": f"step {i}", module: args, "register": f"step{i}", "ignore_errors": True}
-                 for i, (module, args) in enumerate(steps)]
-        names = ", ".join(f"step{i}" for i in range(len(steps)))
-        tasks.append({"name": "dump the results", "ansible.builtin.copy": {
-            "content": "{{ [%s] | to_json }}" % names, "dest": str(out), "mode": "0600"}})
-        book = Path(tmp) / "play.yml"
-        book.write_text(yaml.safe_dump(_play(tasks)))
-        run_playbook(book, env=env, timeout=timeout)
-        return json.loads(out.read_text())
 
 
 def _marked(token):

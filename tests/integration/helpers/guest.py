@@ -12,6 +12,7 @@ from lxml.builder import E
 
 from ansible_collections.virter.core.plugins.module_utils import _keys
 from ansible_collections.virter.core.plugins.module_utils.vm import cloudinit, domain_xml
+from helpers.ssh import run_ssh
 
 POOL = "default"
 NETWORK = "default"
@@ -87,18 +88,8 @@ class Guest:
         dom.create()
 
     def ssh(self, command, timeout=20):
-        return subprocess.run(
-            [
-                "ssh", "-i", str(self.key),
-                "-o", "BatchMode=yes",
-                "-o", "StrictHostKeyChecking=yes",
-                "-o", f"UserKnownHostsFile={self.known_hosts}",
-                "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "ConnectTimeout=2",
-                f"root@{self.ip}", command,
-            ],
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
+        return run_ssh(self.key, self.known_hosts, f"root@{self.ip}", command, options=["ConnectTimeout=2"],
+                       timeout=timeout)
 
     def wait_ready(self, timeout=400):
         """Until SSH login with the pinned host key works and cloud-init has finished."""

@@ -4,13 +4,10 @@ import gzip
 import hashlib
 import json
 import re
-import tempfile
 from pathlib import Path
 
 import requests
-import yaml
 
-from helpers.ansible_run import run_playbook
 from helpers.store import sha256
 
 POOL = "vtest-registry"
@@ -82,27 +79,3 @@ class Registry:
             if match and match.group(1) == method and re.search(pattern, match.group(2)):
                 found.append(match.group(2))
         return found
-
-
-def run_many(module, steps, env=None):
-    """Run several tasks of `module` in one playbook (one ansible-playbook start instead
-    of one per task). `steps`: list of (args, check). Returns their results in order;
-    failures do not stop the play."""
-    with tempfile.TemporaryDirectory(prefix="virter-tasks-") as tmp:
-        out = Path(tmp) / "results.json"
-        tasks = [{"name": f"step {i}", module: args, "register": f"step{i}", "check_mode": check,
-                  "diff": True, "ignore_errors": True} for i, (args, check) in enumerate(steps)]
-        names = ", ".join(f"step{i}" for i in range(len(steps)))
-        tasks.append({"name": "dump the results", "ansible.builtin.copy": {
-            "content": "{{ [%s] | to_json }}" % names, "dest": str(out), "mode": "0600"},
-            "check_mode": False, "diff": False})
-        book = Path(tmp) / "play.yml"
-        book.write_text(yaml.safe_dump([{"name": "steps", "hosts": "localhost", "connection": "local",
-                                         "gather_facts": False, "tasks": tasks}]))
-        run_playbook(book, env=env)
-        return json.loads(out.read_text())
-
-
-def four_steps(module, args, env=None):
-    """check, real, check, real in one playbook."""
-    return run_many(module, [(args, check) for check in (True, False, True, False)], env=env)

@@ -35,7 +35,7 @@ def qcow2(path, pattern, size="16M", backing=None, written="1M"):
 class PoolFixture:
     """A transient dir pool `name` under /var/lib/libvirt, found again if it exists."""
 
-    def __init__(self, conn, name=POOL):
+    def __init__(self, conn, name):
         import libvirt
 
         self.conn = conn
