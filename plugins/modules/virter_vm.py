@@ -443,13 +443,15 @@ reboot_needed:
 not_ready:
   description:
     - Per VM that did not become ready within O(wait_timeout), the last error seen and the
-      tail of its console log (when O(console_dir) is set).
+      last lines of its console log, a list (when O(console_dir) is set; empty when the
+      hypervisor is remote).
   returned: when O(wait_for) timed out
   type: dict
   sample:
     lab-2:
       last_error: port 22 of 192.168.122.2 refused the connection
-      console_tail: "[   12.3] cloud-init[512]: ..."
+      console_tail:
+        - "[   12.3] cloud-init[512]: ..."
 '''
 
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
