@@ -23,7 +23,6 @@ NAME = hl.static_dhcp_lock("vtest-net")
 BREAKER = hl.BREAKER_PREFIX + NAME
 
 
-
 def volumes(conn):
     return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))
 

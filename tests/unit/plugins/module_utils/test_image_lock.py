@@ -18,7 +18,6 @@ POOL = "default-pool"
 DIGEST = "sha256:" + "a" * 64
 
 
-
 def volumes(conn):
     return sorted(vol.name() for vol in conn.storagePoolLookupByName(POOL).listAllVolumes(0))
 

@@ -10,7 +10,6 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Libvirt
 VOLUME = "<volume><name>disk</name><capacity>1024</capacity><target><format type='raw'/></target></volume>"
 
 
-
 def libvirt_error(message, code=libvirt.VIR_ERR_INTERNAL_ERROR):
     exc = libvirt.libvirtError(message)
     exc.err = (code, libvirt.VIR_FROM_NONE, message, 2, None, None, None, 0, 0)

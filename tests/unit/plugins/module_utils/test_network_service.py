@@ -24,7 +24,6 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Conflic
 from ansible_collections.virter.core.plugins.module_utils._libvirt import lookup_network
 
 
-
 def params(**kw):
     base = {"name": "lab", "state": "present", "cidr": "10.20.0.1/24", "forward_mode": "nat",
             "dhcp": True, "dhcp_ids": None, "domain": None, "bridge": "vtbr-lab",
