@@ -68,7 +68,7 @@ image: deps
 	tools/build-guest-image >/dev/null
 
 integration: collection sandbox-start image
-	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) tools/sandbox exec pytest -q tests/integration
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) tools/sandbox exec pytest -q --durations=20 tests/integration
 
 test:
 	$(MAKE) unit
@@ -107,4 +107,4 @@ sandbox-lifecycle: deps
 # placed over both, down.
 fleet-test: collection image
 	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet/test_fleet_lifecycle.py
-	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q tests/fleet --deselect tests/fleet/test_fleet_lifecycle.py
+	VIRTER_TEST_IMAGE=$$(tools/build-guest-image) pytest -q --durations=10 tests/fleet --deselect tests/fleet/test_fleet_lifecycle.py
