@@ -22,6 +22,8 @@ description:
     C(StrictHostKeyChecking=yes) from the first connection.
   - With O(count), the task manages a group of VMs named C(<name>-<id>), created
     concurrently. Membership is kept in the VMs' own metadata, so reruns find them.
+  - With O(vms), one task converges a whole lab of different VMs and groups in one run,
+    its own options being the entries' defaults; see O(vms).
   - "Options you leave out are not compared: on an existing VM, only the options the task
     sets (directly or through C(module_defaults)) are compared and changed, so
     C({name: db, state: stopped}) stops VM C(db) whatever it was made with, also a VM virter
@@ -42,8 +44,9 @@ options:
     description:
       - Name of the VM; with O(count), the name of the group, whose members are named C(<name>-<id>).
       - 1 to 63 letters, digits, V(.), V(_) or V(-), starting with a letter or digit.
+      - Required unless O(vms) is set; with O(vms), each entry has its own O(vms[].name) and
+        the task has none.
     type: str
-    required: true
   state:
     description:
       - V(running) creates and starts the VMs; V(stopped) shuts them down (ACPI, then a hard
@@ -261,6 +264,182 @@ options:
       - For a new VM, when not set, the environment variable E(VIRTER_LIBVIRT_NETWORK), else
         V(default). An existing VM is compared with it only when it is set.
     type: str
+  vms:
+    description:
+      - A whole lab in one task - a list of entries, each a VM or a O(count) group with its own
+        options. The task's other options are the defaults of every entry; an entry overrides
+        them for the keys it sets, and only options set by the entry or the task are compared
+        with an existing VM.
+      - All entries converge in one run. Every entry is checked before anything changes (an
+        entry that would fail makes the whole task fail, the message naming the entry); ids
+        are claimed in one pass, the new VMs are made concurrently and started together, and
+        one wait covers all of them.
+      - Two entries cannot have the same name, an entry cannot be named like a member
+        C(<group>-<id>) of a group entry, and fixed ids of entries on the same network must
+        not overlap.
+      - RV(vms) lists the VMs of the entries in the entries' order (a group's members by id).
+      - O(uri) and the registry options are the task's only; O(name) is not set with O(vms).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: As O(name), for this entry.
+        type: str
+        required: true
+      state:
+        description: As O(state) (default the task's).
+        type: str
+        choices: [running, stopped, absent]
+      image:
+        description: As O(image).
+        type: str
+      pull_policy:
+        description: As O(pull_policy) (default the task's).
+        type: str
+        choices: [IfNotExist, Always, Never]
+      id:
+        description: As O(id).
+        type: int
+      count:
+        description: As O(count).
+        type: int
+      static_dhcp:
+        description: As O(static_dhcp) (default the task's).
+        type: bool
+      memory:
+        description: As O(memory).
+        type: str
+      vcpus:
+        description: As O(vcpus).
+        type: int
+      boot_capacity:
+        description: As O(boot_capacity).
+        type: str
+      disks:
+        description: As O(disks).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: As O(disks[].name).
+            type: str
+            required: true
+          size:
+            description: As O(disks[].size).
+            type: str
+            required: true
+          format:
+            description: As O(disks[].format).
+            type: str
+            choices: [qcow2, raw]
+            default: qcow2
+          bus:
+            description: As O(disks[].bus).
+            type: str
+            choices: [virtio, scsi, ide]
+            default: virtio
+          pool:
+            description: As O(disks[].pool) (default the entry's O(vms[].pool)).
+            type: str
+      nics:
+        description: As O(nics).
+        type: list
+        elements: dict
+        suboptions:
+          type:
+            description: As O(nics[].type).
+            type: str
+            choices: [network, bridge]
+            default: network
+          source:
+            description: As O(nics[].source).
+            type: str
+            required: true
+          model:
+            description: As O(nics[].model).
+            type: str
+            default: virtio
+          mac:
+            description: As O(nics[].mac).
+            type: str
+      mounts:
+        description: As O(mounts).
+        type: list
+        elements: dict
+        suboptions:
+          host:
+            description: As O(mounts[].host).
+            type: path
+            required: true
+          vm:
+            description: As O(mounts[].vm).
+            type: str
+            required: true
+      console_dir:
+        description: As O(console_dir).
+        type: path
+      gdb_port:
+        description: As O(gdb_port).
+        type: int
+      vnc:
+        description: As O(vnc).
+        type: bool
+      vnc_port:
+        description: As O(vnc_port).
+        type: int
+      vnc_listen:
+        description: As O(vnc_listen).
+        type: str
+      user:
+        description: As O(user).
+        type: str
+      ssh_public_keys:
+        description: As O(ssh_public_keys).
+        type: list
+        elements: str
+      user_data:
+        description: As O(user_data).
+        type: dict
+      ssh_private_key_file:
+        description: As O(ssh_private_key_file).
+        type: path
+      virt_type:
+        description: As O(virt_type).
+        type: str
+        choices: [auto, kvm, qemu]
+      arch:
+        description: As O(arch).
+        type: str
+        choices: [amd64, arm64, ppc64le, s390x]
+      secure_boot:
+        description: As O(secure_boot).
+        type: bool
+      disk_cache:
+        description: As O(disk_cache).
+        type: str
+        choices: [default, none, writethrough, writeback, directsync, unsafe]
+      wait_for:
+        description: As O(wait_for) (default the task's).
+        type: str
+        choices: [ready, ssh, none]
+      wait_timeout:
+        description: As O(wait_timeout) (default the task's).
+        type: int
+      shutdown_timeout:
+        description: As O(shutdown_timeout) (default the task's).
+        type: int
+      recreate:
+        description: As O(recreate) (default the task's).
+        type: bool
+      force:
+        description: As O(force) (default the task's).
+        type: bool
+      network:
+        description: As O(network) (default the task's).
+        type: str
+      pool:
+        description: As O(pool), the storage pool of the entry's VMs (default the task's).
+        type: str
 requirements:
   - pycdlib
 extends_documentation_fragment:
@@ -350,6 +529,24 @@ EXAMPLES = r'''
     pull_policy: IfNotExist
     registry_username: lab
     registry_password: "{{ vault_registry_password }}"
+
+- name: A lab of three different entries in one call, the task's options their defaults
+  virter.core.virter_vm:
+    image: debian-12
+    memory: 1G
+    vms:
+      - name: db
+        id: 10
+        memory: 4G
+        disks:
+          - name: data
+            size: 20G
+      - name: web
+        count: 2
+      - name: builder
+        image: registry.example.com/lab/alma:9
+        vcpus: 4
+  register: lab_vms
 
 - name: Stop db; the options it was made with need not be repeated
   virter.core.virter_vm:
@@ -456,12 +653,13 @@ not_ready:
 
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import REGISTRY_ARGUMENT_SPEC, new_module, run
 from ansible_collections.virter.core.plugins.module_utils.vm import options
-from ansible_collections.virter.core.plugins.module_utils.vm.service import VmService
+from ansible_collections.virter.core.plugins.module_utils.vm import service
 
 
 def main():
-    module = new_module(argument_spec=dict(options.argument_spec(), **REGISTRY_ARGUMENT_SPEC))
-    run(module, lambda conn: VmService(conn, module.params, module.check_mode).run(), libraries=("pycdlib",))
+    module = new_module(argument_spec=dict(options.argument_spec(), **REGISTRY_ARGUMENT_SPEC),
+                        required_one_of=[("name", "vms")])
+    run(module, lambda conn: service.run(conn, module.params, module.check_mode), libraries=("pycdlib",))
 
 
 if __name__ == "__main__":

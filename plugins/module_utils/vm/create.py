@@ -31,7 +31,7 @@ from ansible_collections.virter.core.plugins.module_utils.vm import image as vm_
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 from ansible_collections.virter.core.plugins.module_utils.vm.leftovers import work_volumes
 from ansible_collections.virter.core.plugins.module_utils.vm.teardown import delete_volumes
-from ansible_collections.virter.core.plugins.module_utils.vm.workers import Workers, parallel
+from ansible_collections.virter.core.plugins.module_utils.vm.workers import Workers
 
 
 class Creator:
@@ -42,9 +42,13 @@ class Creator:
     # -- checks ---------------------------------------------------------------------
 
     def plan(self, create, freed=(), replacing=(), leftovers=((), ())):
+        """check() and with_image(): the plan to make `create`."""
+        return self.with_image(self.check(create, freed, replacing, leftovers))
+
+    def check(self, create, freed=(), replacing=(), leftovers=((), ())):
         """Check that `create` [(name, id)] can be made, changing nothing; `freed` are VMs
-        this task removes first, `replacing` VMs that the new ones replace (same names),
-        `leftovers` what interrupted runs left, reclaimed first."""
+        removed first, `replacing` VMs that the new ones replace (same names), `leftovers`
+        what interrupted runs left, reclaimed first. The plan, but for the image."""
         task = self.task
         if task.spec["image"] is None:
             raise InvalidInput("image is required to create VM %s" % (create[0][0] or task.params["name"]))
@@ -52,8 +56,13 @@ class Creator:
         _net, model = reservations.access_network(task.conn, task.params["network"])
         host_limits.check(task.spec, task.host(), create[0][0] or task.params["name"])
         self._check(create, model, freed, replacing, [host["mac"] for host in leftovers[0]])
-        image, top = vm_image.ensure(task.conn, store, task.spec["image"], task.params, task.check_mode)
-        return {"store": store, "image": image, "top": top, "model": model}
+        return {"store": store, "model": model}
+
+    def with_image(self, plan):
+        """`plan` with the image made present (pulled as pull_policy says) and its top layer."""
+        task = self.task
+        image, top = vm_image.ensure(task.conn, plan["store"], task.spec["image"], task.params, task.check_mode)
+        return dict(plan, image=image, top=top)
 
     def _check(self, create, model, freed, replacing, reclaimed):
         task = self.task
@@ -108,6 +117,54 @@ class Creator:
         task.changed = True
         if task.check_mode:
             return [vm for vm, _id in create]
+        workers = Workers("create VM")
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as keygen:
+            try:
+                self.start(create, plan, keygen, workers)
+            finally:
+                made = workers.join()
+        return made
+
+    def start(self, create, plan, keygen, workers):
+        """Claim the ids of `create` and make each VM of `plan` on `workers` (their results
+        are the names); host keys are made on the executor `keygen`. Not in check mode."""
+        task = self.task
+        task.changed = True
+        build = self._build(plan)
+        claimed = []
+
+        def make(job):
+            claim, host_keys = job
+            return self._create(build, claim, self._index(claimed, claim), host_keys.result())
+
+        # Host keys cost CPU and not the id: made beside the claims, before any VM runs.
+        host_keys = [keygen.submit(_keys.generate_host_keys) for _job in create]
+        if task.params["static_dhcp"]:
+            # Claim and define under a lock held in the hypervisor's libvirt (whatever
+            # machine the module runs on): the defined domain is what marks a pre-made
+            # entry as taken.
+            lock = volume_lock.static_dhcp_lock(plan["model"]["name"])
+            with volume_lock.held(task.conn, task.params["pool"], lock):
+                claimed.extend(self._static.claim(vm, vm_id, plan["model"]) for vm, vm_id in create)
+                for job in zip(claimed, host_keys):
+                    workers.start(make, job)
+                workers.join()
+            return
+        # Claims one after another: libvirt applies network updates one at a time anyway,
+        # and this task's claims never refuse each other. Each VM is made while the next
+        # one is claimed, unless fixed ports need every id first.
+        fixed_ports = task.spec["vnc_port"] is not None or task.spec["gdb_port"] is not None
+        for (vm, vm_id), keys in zip(create, host_keys):
+            claimed.append(claims.claim(task, vm, vm_id))
+            if not fixed_ports:
+                workers.start(make, (claimed[-1], keys))
+        if fixed_ports:
+            for job in zip(claimed, host_keys):
+                workers.start(make, job)
+
+    def _build(self, plan):
+        """What every new VM of the task is made from."""
+        task = self.task
         build = dict(plan, authorized=task.authorized(create=True))
         if on_hypervisor(task.conn):
             for mount in task.spec["mounts"]:
@@ -117,46 +174,7 @@ class Creator:
                                                             for nic in task.spec["nics"]])
         build["capacity"] = max(plan["store"].volumes()[layer_volume(plan["top"])].capacity,
                                 task.spec["boot_capacity"])
-        claimed = []
-
-        def make(job):
-            claim, host_keys = job
-            return self._create(build, claim, self._index(claimed, claim), host_keys.result())
-
-        # Host keys cost CPU and not the id: made beside the claims, before any VM runs.
-        keygen = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-        try:
-            host_keys = [keygen.submit(_keys.generate_host_keys) for _job in create]
-            return self._claim_and_make(create, plan["model"], make, claimed, host_keys)
-        finally:
-            keygen.shutdown(wait=True)
-
-    def _claim_and_make(self, create, model, make, claimed, host_keys):
-        task = self.task
-        if task.params["static_dhcp"]:
-            # Claim and define under a lock held in the hypervisor's libvirt (whatever
-            # machine the module runs on): the defined domain is what marks a pre-made
-            # entry as taken.
-            lock = volume_lock.static_dhcp_lock(model["name"])
-            with volume_lock.held(task.conn, task.params["pool"], lock):
-                claimed.extend(self._static.claim(vm, vm_id, model) for vm, vm_id in create)
-                return parallel(make, list(zip(claimed, host_keys)), "create VM")
-        workers = Workers("create VM")
-        try:
-            # Claims one after another: libvirt applies network updates one at a time
-            # anyway, and this task's claims never refuse each other. Each VM is made
-            # while the next one is claimed, unless fixed ports need every id first.
-            fixed_ports = task.spec["vnc_port"] is not None or task.spec["gdb_port"] is not None
-            for (vm, vm_id), keys in zip(create, host_keys):
-                claimed.append(claims.claim(task, vm, vm_id))
-                if not fixed_ports:
-                    workers.start(make, (claimed[-1], keys))
-            if fixed_ports:
-                for job in zip(claimed, host_keys):
-                    workers.start(make, job)
-        finally:
-            made = workers.join()
-        return made
+        return build
 
     def _index(self, claimed, claim):
         """The 0-based position of a new member among its whole group, by id."""

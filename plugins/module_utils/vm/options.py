@@ -37,7 +37,8 @@ def _option(name, spec, change=None, fields=None, new_vm=NO_VALUE):
 
 
 OPTIONS = (
-    _option("name", {"type": "str", "required": True}),
+    # Required unless the task has `vms` (the module says so), where each entry has one.
+    _option("name", {"type": "str"}),
     _option("state", {"type": "str", "choices": ["running", "stopped", "absent"], "default": "running"}),
     _option("image", {"type": "str"}, RECREATE),
     _option("pull_policy", {"type": "str", "choices": ["IfNotExist", "Always", "Never"], "default": "IfNotExist"}),
@@ -95,7 +96,20 @@ OPTIONS = (
 
 def argument_spec():
     """virter_vm's own options (the common and registry ones come on top)."""
-    return dict((option.name, option.spec) for option in OPTIONS)
+    spec = dict((option.name, option.spec) for option in OPTIONS)
+    spec["vms"] = {"type": "list", "elements": "dict", "options": entry_spec()}
+    return spec
+
+
+def entry_spec():
+    """The options of an entry of `vms`: those of the table and the storage pool, without
+    defaults (the task's options are the entries' defaults) and with a name of its own."""
+    spec = dict((option.name, dict((key, value) for key, value in option.spec.items()
+                                   if key not in ("default", "fallback")))
+                for option in OPTIONS)
+    spec["name"] = dict(spec["name"], required=True)
+    spec["pool"] = {"type": "str"}
+    return spec
 
 
 def drift_fields(change):

@@ -16,21 +16,32 @@ from ansible_collections.virter.core.plugins.module_utils._addressing import id_
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, undo
 from ansible_collections.virter.core.plugins.module_utils._libvirt import call, libvirt
 from ansible_collections.virter.core.plugins.module_utils.store.names import local_image_name
-from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml, host_limits, listing, ready
+from ansible_collections.virter.core.plugins.module_utils.vm import domain_xml, host_limits, lab_run, listing
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 from ansible_collections.virter.core.plugins.module_utils.vm.create import Creator
 from ansible_collections.virter.core.plugins.module_utils.vm.reclaim import find_leftovers, reclaim
-from ansible_collections.virter.core.plugins.module_utils.vm.task import Task
+from ansible_collections.virter.core.plugins.module_utils.vm.task import Shared, Task
 from ansible_collections.virter.core.plugins.module_utils.vm.teardown import remove_domain, shutdown
 from ansible_collections.virter.core.plugins.module_utils.vm.workers import parallel
 
 
 class VmService:
-    def __init__(self, conn, params, check_mode):
-        self.task = Task(conn, params, check_mode)
+    """One VM, group or entry of `vms`, converged in phases that vm.lab_run runs for all
+    the entries of a module run together (run() is a run of this one)."""
+
+    def __init__(self, conn, params, check_mode, shared=None, label=None):
+        self.label = label  # how errors name the entry of `vms`, None for a task of one
+        self.task = Task(conn, params, check_mode, shared)
         self.creator = Creator(self.task)
         self.reboot_needed = False
         self._drift = {}  # vm -> {field: (before, after)} applied to its definition
+        self.keep, self.create, self.removing, self.before = [], [], [], {}
+        self.made = []
+        self._leftovers = ((), ())
+        self._plan = None
+
+    def run(self):
+        return lab_run.converge([self])
 
     # -- what the task is about -----------------------------------------------------
 
@@ -47,35 +58,69 @@ class VmService:
         keep, create, remove = vm_spec.group_plan(name, count, vm_id, members)
         return keep, [(vm_spec.member_name(name, i) if i is not None else None, i) for i in create], remove
 
-    def run(self):
-        task = self.task
-        state = task.params["state"]
-        keep, create, remove = self._targets()
-        before = dict((vm, self._state_of(vm)) for vm in [vm for vm, _id in keep] + remove)
-        if state == "absent":
-            self._remove_all(list(before))
-            reclaim(task, find_leftovers(task))
-            return self._result([], before)
-        for vm, _id in keep:
+    def targets(self):
+        """Work out which VMs the task keeps, makes and removes, changing nothing."""
+        self.keep, self.create, self.removing = self._targets()
+        self.before = dict((vm, self._state_of(vm)) for vm in [vm for vm, _id in self.keep] + self.removing)
+        if self.absent():
+            self.keep, self.create, self.removing = [], [], list(self.before)
+
+    def absent(self):
+        return self.task.params["state"] == "absent"
+
+    def check(self, freed):
+        """Everything the task needs, checked before anything changes; `freed`: the VMs the
+        module run removes before it creates any."""
+        for vm in self.removing:
+            self._check_removable(vm)
+        if self.absent():
+            return
+        for vm, _id in self.keep:
             self._check_owned(vm)
-        leftovers = find_leftovers(task)
-        # Everything creation needs is checked before anything is removed.
-        plan = self.creator.plan(create, freed=remove, leftovers=leftovers) if create else None
-        self._remove_all(remove)
-        reclaim(task, leftovers)
-        new = self._create(create, plan) if create else []
-        kept = [vm for vm, _id in keep]
-        for vm in kept:
+            self._check_drift(vm)
+        self._leftovers = find_leftovers(self.task)
+        if self.create:
+            self._plan = self.creator.check(self.create, freed=freed, leftovers=self._leftovers)
+
+    def plan_model(self):
+        """The access network's model, as the checks read it."""
+        return self._plan["model"]
+
+    def leftover_hosts(self):
+        return self._leftovers[0]
+
+    def ensure_image(self):
+        if self.create:
+            self._plan = self.creator.with_image(self._plan)
+
+    def reclaim(self):
+        """Take away what interrupted runs left (for state absent: once the VMs are gone)."""
+        reclaim(self.task, find_leftovers(self.task) if self.absent() else self._leftovers)
+
+    def start_creation(self, keygen, workers):
+        """Claim and make the new VMs on `workers` (vm.create); check mode only counts them."""
+        if self.task.check_mode:
+            self.task.changed = True
+            self.made = [vm for vm, _id in self.create]
+        else:
+            self.creator.start(self.create, self._plan, keygen, workers)
+
+    def starts(self):
+        return self.task.params["state"] == "running" and not self.task.check_mode
+
+    def converge_kept(self):
+        for vm, _id in self.keep:
             self._converge(vm)
-        # By id, as group members are counted: creation finishes in any order.
-        names = sorted(kept + [vm for vm in new if vm], key=self._id_of)
-        for vm in names:
-            self._set_state(vm, state)
-        vms = self._describe(names) + [self._unknown()] * (len(new) - len([vm for vm in new if vm]))
-        if state == "running" and not task.check_mode:
-            ready.wait([vm for vm in vms if vm["name"]], task.params["wait_for"], task.params["wait_timeout"],
-                       task.key_file, task.conn.getURI())
-        return self._result(vms, before)
+
+    def names(self):
+        """The task's VMs once made, by id, as group members are counted: creation
+        finishes in any order."""
+        return sorted([vm for vm, _id in self.keep] + [vm for vm in self.made if vm], key=self._id_of)
+
+    def describe(self, models):
+        names = self.names()
+        return self._describe(names, models) + [self._unknown()] * (len(self.made) - len(
+            [vm for vm in self.made if vm]))
 
     def _id_of(self, vm):
         """The VM's id, or -1 for one not made yet (check mode)."""
@@ -86,28 +131,19 @@ class VmService:
         dom, _info = self.task.domains[vm]
         return "running" if dom.isActive() else "stopped"
 
-    def _result(self, vms, states):
-        before = dict((vm, self._diff_side(vm, state, 0)) for vm, state in states.items())
-        after = dict((vm["name"] or "(new %d)" % i, self._diff_side(vm["name"], self.task.params["state"], 1))
-                     for i, vm in enumerate(vms))
-        return {
-            "changed": self.task.changed,
-            "reboot_needed": self.reboot_needed,
-            "vms": vms,
-            "known_hosts": [line for vm in vms for line in vm["known_hosts_lines"]],
-            "diff": {"before": {"vms": before}, "after": {"vms": after}},
-        }
+    def diff_before(self):
+        return dict((vm, self._diff_side(vm, state, 0)) for vm, state in self.before.items())
+
+    def diff_after(self, vm):
+        return self._diff_side(vm, self.task.params["state"], 1)
 
     def _diff_side(self, vm, state, side):
         """A VM's state and, where drift was applied, the fields before (0) or after (1)."""
         side_of = dict((key, values[side]) for key, values in self._drift.get(vm, {}).items())
         return dict(side_of, state=state)
 
-    def _describe(self, names):
+    def _describe(self, names, models):
         task = self.task
-        task.domains = listing.domains(task.conn) if not task.check_mode else task.domains
-        models = listing.network_models(task.conn, [task.domains[vm][1]["network"] for vm in names
-                                                    if vm in task.domains])
         described = []
         for vm in names:
             dom, info = task.domains.get(vm, (None, None))
@@ -135,24 +171,25 @@ class VmService:
     def _create(self, create, plan):
         """Make `create` as `plan` (Creator.plan) says; with state: running, start them."""
         made = self.creator.create_all(create, plan)
-        if self.task.params["state"] == "running" and not self.task.check_mode:
+        if self.starts():
             # All at once at the end: a running (emulated) guest would slow the rest down.
-            parallel(self._start_new, made, "start VM")
+            parallel(self.start_new, made, "start VM")
         return made
 
-    def _start_new(self, vm):
+    def start_new(self, vm):
         """Start a VM this task made; one that does not start is removed again."""
         try:
-            self._set_state(vm, "running")
+            self.set_state(vm, "running")
         except Exception:
             undo(self.remove, vm)
             raise
 
     # -- existing VMs ---------------------------------------------------------------
 
-    def _converge(self, vm):
+    def _drift_of(self, vm):
+        """(desired settings, applicable drift, fields that need a new VM, the wanted id)."""
         task = self.task
-        dom, info = task.domains[vm]
+        _dom, info = task.domains[vm]
         vm_id = id_from_mac(info["mac"]) if info["mac"] else None
         index = sorted(i for i in task.member_ids()).index(vm_id) if task.params.get("count") is not None else 0
         vnc_port, gdb_port = vm_spec.member_ports(task.spec, vm_id, index)
@@ -166,24 +203,35 @@ class VmService:
             recreate.append("id")
         if "network" in task.declared and info["network"] not in (None, task.params["network"]):
             recreate.append("network")
+        return desired, applicable, recreate, wanted_id if wanted_id is not None else vm_id
+
+    def _check_drift(self, vm):
+        self._refuse(vm, *self._drift_of(vm)[1:3])
+
+    def _refuse(self, vm, applicable, recreate):
+        """Refuse drift the task cannot apply."""
+        if recreate and not self.task.params["recreate"]:
+            raise Conflict("VM %s differs from the task in %s, which only a new VM can change: set "
+                           "recreate: true to replace it" % (vm, ", ".join(recreate)))
+        if not recreate and ("memory" in applicable or "vcpus" in applicable):
+            host_limits.check(self.task.spec, self.task.host(), vm)
+
+    def _converge(self, vm):
+        desired, applicable, recreate, vm_id = self._drift_of(vm)
+        self._refuse(vm, applicable, recreate)
         if recreate:
-            if not task.params["recreate"]:
-                raise Conflict("VM %s differs from the task in %s, which only a new VM can change: set "
-                               "recreate: true to replace it" % (vm, ", ".join(recreate)))
-            create = [(vm, wanted_id if wanted_id is not None else vm_id)]
+            create = [(vm, vm_id)]
             plan = self.creator.plan(create, freed=[vm], replacing=[vm])
             self.remove(vm)
             self._create(create, plan)
             return
         if applicable:
-            self._apply(vm, dom, applicable, desired)
+            self._apply(vm, self.task.domains[vm][0], applicable, desired)
 
     def _apply(self, vm, dom, applicable, desired):
         """Apply drift {field: (before, after)} to the definition of `vm`; a running VM
         takes it at its next boot."""
         task = self.task
-        if "memory" in applicable or "vcpus" in applicable:
-            host_limits.check(task.spec, task.host(), vm)
         task.changed = True
         self._drift[vm] = dict(applicable)
         if task.check_mode:
@@ -200,7 +248,7 @@ class VmService:
         if dom.isActive():
             self.reboot_needed = True
 
-    def _set_state(self, vm, state):
+    def set_state(self, vm, state):
         task = self.task
         dom, _info = task.domains.get(vm, (None, None))
         if dom is None:  # check mode: not created
@@ -216,13 +264,6 @@ class VmService:
                 shutdown(vm, dom, task.params["shutdown_timeout"])
 
     # -- removal --------------------------------------------------------------------
-
-    def _remove_all(self, vms):
-        """Remove VMs, each in a thread of its own: libvirt stops them at the same time,
-        and one VM's DHCP entry goes while others are still stopping."""
-        for vm in vms:
-            self._check_removable(vm)
-        parallel(self.remove, vms, "remove VM")
 
     def _check_removable(self, vm):
         domains = self.task.domains
@@ -241,3 +282,12 @@ class VmService:
         if not task.check_mode:
             remove_domain(task.conn, vm, dom, info, release_dhcp=not task.params["static_dhcp"])
         del task.domains[vm]
+
+
+def run(conn, params, check_mode):
+    """virter_vm's task: one VM or group, or with `vms` a lab of them in one run."""
+    if params.get("vms") is None:
+        return VmService(conn, params, check_mode).run()
+    shared = Shared(conn)
+    return lab_run.converge(lab_run.services(params, lambda entry, label: VmService(
+        conn, entry, check_mode, shared, label)))

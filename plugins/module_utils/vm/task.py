@@ -2,9 +2,9 @@
 # Copyright: virter.core contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What one virter_vm task knows, shared by the service, the creation and the claims:
-its checked options, the connection's domains (read once, kept up to date as VMs come
-and go) and the hypervisor's limits.
+"""What one virter_vm task (one VM, group or entry of `vms`) knows, shared by the service,
+the creation and the claims: its checked options, the connection's domains (read once per
+module run, kept up to date as VMs come and go) and the hypervisor's limits.
 
 PRIVATE to the collection: no stable API.
 """
@@ -22,17 +22,33 @@ from ansible_collections.virter.core.plugins.module_utils.vm import host_limits,
 from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_spec
 
 
+class Shared:
+    """What the tasks of one module run share: the connection's domains, read once and
+    kept up to date as VMs come and go, and the lock for them while VMs are made in threads."""
+
+    def __init__(self, conn):
+        self.domains = listing.domains(conn)
+        self.lock = threading.Lock()
+
+
 class Task:
-    def __init__(self, conn, params, check_mode):
+    def __init__(self, conn, params, check_mode, shared=None):
         self.conn = conn
         self.params, self.declared = vm_spec.with_defaults(params, os.environ)
         self.check_mode = check_mode
         self.spec = vm_spec.check(self.params)
         self.key_file = self.params.get("ssh_private_key_file") or _keys.default_private_key_file()
-        self.domains = listing.domains(conn)
+        shared = shared or Shared(conn)
+        self.domains = shared.domains
+        self.lock = shared.lock
         self.changed = False
-        self.lock = threading.Lock()  # for `domains`, while VMs are made in threads
         self._host_limits = None
+
+    def reread_domains(self):
+        """Read the domains again, in place: the tasks of the run share them."""
+        fresh = listing.domains(self.conn)
+        self.domains.clear()
+        self.domains.update(fresh)
 
     def group(self):
         return self.params["name"] if self.params.get("count") is not None else None
