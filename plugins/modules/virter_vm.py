@@ -530,24 +530,6 @@ EXAMPLES = r'''
     registry_username: lab
     registry_password: "{{ vault_registry_password }}"
 
-- name: A lab of three different entries in one call, the task's options their defaults
-  virter.core.virter_vm:
-    image: debian-12
-    memory: 1G
-    vms:
-      - name: db
-        id: 10
-        memory: 4G
-        disks:
-          - name: data
-            size: 20G
-      - name: web
-        count: 2
-      - name: builder
-        image: registry.example.com/lab/alma:9
-        vcpus: 4
-  register: lab_vms
-
 - name: Stop db; the options it was made with need not be repeated
   virter.core.virter_vm:
     name: db
@@ -557,6 +539,31 @@ EXAMPLES = r'''
   virter.core.virter_vm:
     name: lab
     count: 0
+
+- name: A lab in one call - three different entries, the task's options their defaults
+  virter.core.virter_vm:
+    image: debian-12
+    memory: 1G
+    vms:
+      - name: ctrl
+        id: 20
+        vcpus: 2
+      - name: node
+        count: 2
+      - name: store
+        state: stopped
+        disks:
+          - name: data
+            size: 10G
+
+- name: Remove that lab in one call
+  virter.core.virter_vm:
+    state: absent
+    vms:
+      - name: ctrl
+      - name: node
+        count: 0
+      - name: store
 '''
 
 RETURN = r'''

@@ -91,7 +91,7 @@ def test_a_failed_start_removes_the_new_vm(conn, tmp_path, monkeypatch):
     def refuse(_service, vm, _state):
         made.append(vm)
         raise VirterError("start VM %s: no room" % vm)
-    monkeypatch.setattr(service.VmService, "_set_state", refuse)
+    monkeypatch.setattr(service.VmService, "set_state", refuse)
     with pytest.raises(VirterError, match="no room"):
         run(conn, tmp_path, state="running")
     assert made == ["web"]
