@@ -196,6 +196,8 @@ def _join(started):
 
 
 def _describe(services):
+    if not services:
+        return []
     task = services[0].task
     if not task.check_mode:
         task.reread_domains()
@@ -212,9 +214,10 @@ def _wait(services, described):
             params = service.task.params
             key = (params["wait_for"], params["wait_timeout"], service.task.key_file)
             waits.setdefault(key, []).extend(vm for vm in vms if vm["name"])
-    uri = services[0].task.conn.getURI()
-    parallel(lambda item: ready.wait(item[1], item[0][0], item[0][1], item[0][2], uri), list(waits.items()),
-             "wait for VMs")
+    if waits:
+        uri = services[0].task.conn.getURI()
+        parallel(lambda item: ready.wait(item[1], item[0][0], item[0][1], item[0][2], uri), list(waits.items()),
+                 "wait for VMs")
 
 
 def _result(services, described):

@@ -2,9 +2,11 @@
 entries are checked before anything changes, ids are claimed in one pass, and the result
 is one flat list. The seed upload and the NVRAM flag are stubbed as in test_vm_service."""
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound
-from ansible_collections.virter.core.plugins.module_utils.vm import listing, service
+from ansible_collections.virter.core.plugins.module_utils._ansible_module import COMMON_ARGUMENT_SPEC, REGISTRY_ARGUMENT_SPEC
+from ansible_collections.virter.core.plugins.module_utils.vm import listing, options, service
 
 from test_vm_service import conn, domains, hosts, params, work_volumes  # noqa: F401  # conn: the fixture
 
@@ -124,3 +126,21 @@ def test_running_entries_are_started_in_one_pass(conn, tmp_path):
 def test_a_name_with_vms_is_refused(conn, tmp_path):
     with pytest.raises(InvalidInput, match="^name and vms exclude each other"):
         service.run(conn, params(tmp_path, name="web", vms=LAB), False)
+
+
+def test_an_empty_lab_changes_nothing(conn, tmp_path):
+    assert lab(conn, tmp_path, [], state="running") == {
+        "changed": False, "reboot_needed": False, "vms": [], "known_hosts": [],
+        "diff": {"before": {"vms": {}}, "after": {"vms": {}}}}
+
+
+def test_entries_as_the_argument_spec_gives_them(conn, tmp_path):
+    """Every option an entry leaves out comes as None; the task's options fill them."""
+    spec = dict(COMMON_ARGUMENT_SPEC, **dict(options.argument_spec(), **REGISTRY_ARGUMENT_SPEC))
+    checked = ArgumentSpecValidator(spec).validate({
+        "pool": "default-pool", "state": "stopped", "image": "img", "wait_for": "none", "memory": "128M",
+        "ssh_private_key_file": str(tmp_path / "id"), "vms": [{"name": "a", "state": "running"}, {"name": "b"}]})
+    assert checked.error_messages == [] and checked.validated_parameters["vms"][1]["state"] is None
+    result = service.run(conn, checked.validated_parameters, False)
+    assert [(vm["name"], vm["state"]) for vm in result["vms"]] == [("a", "running"), ("b", "stopped")]
+    assert listing.domains(conn)["b"][1]["memory"] == 128 << 20
