@@ -79,10 +79,12 @@ def test_virter_vm(tmp_path, debian_image, auth_registry, libvirt_conn):
         names = sorted(dom.name() for dom in libvirt_conn.listAllDomains(0))
         assert "db" in names and "builder" in names and not [n for n in names if n.startswith("lab-")], names
         assert not libvirt_conn.lookupByName("db").isActive() and libvirt_conn.lookupByName("builder").isActive()
+        assert not [n for n in names if n in ("ctrl", "store") or n.startswith("node-")], names
     finally:
         for vm in ("db", "builder"):
             run_task(VM, {"name": vm, "state": "absent"})
         run_task(VM, {"name": "lab", "count": 0})
+        run_task(VM, {"state": "absent", "vms": [{"name": "ctrl"}, {"name": "node", "count": 0}, {"name": "store"}]})
         run_task(IMAGE, {"name": "lab--alma-9", "state": "absent"})
 
 
