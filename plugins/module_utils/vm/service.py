@@ -2,9 +2,10 @@
 # Copyright: virter.core contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The VM service behind virter_vm: converge one VM or a group of them to a declared
-state. It decides which VMs to keep, make and remove; vm.create makes the new ones,
-vm.reclaim takes away what interrupted runs left, vm.teardown removes VMs.
+"""The VM service behind virter_vm: converge one VM or a group of them (a task, or an
+entry of `vms`) to a declared state, in phases that vm.lab_run runs over all entries of a
+module run together. It decides which VMs to keep, make and remove; vm.create makes the
+new ones, vm.reclaim takes away what interrupted runs left, vm.teardown removes VMs.
 
 PRIVATE to the collection: no stable API.
 """

@@ -144,3 +144,40 @@ def test_entries_as_the_argument_spec_gives_them(conn, tmp_path):
     result = service.run(conn, checked.validated_parameters, False)
     assert [(vm["name"], vm["state"]) for vm in result["vms"]] == [("a", "running"), ("b", "stopped")]
     assert listing.domains(conn)["b"][1]["memory"] == 128 << 20
+
+
+@pytest.fixture
+def small_net(conn):
+    """Network `small`: ids 2 .. 6, with pre-made (nameless) host entries for ids 2 .. 4."""
+    hosts_xml = "".join("<host mac='52:54:00:00:00:%02x' ip='10.9.9.%d'/>" % (i, i) for i in (2, 3, 4))
+    net = conn.networkDefineXML(
+        "<network><name>small</name><bridge name='vtbr-small'/><ip address='10.9.9.1' netmask='255.255.255.248'>"
+        "<dhcp><range start='10.9.9.2' end='10.9.9.6'/>%s</dhcp></ip></network>" % hosts_xml)
+    net.create()
+    yield "small"
+    net.destroy()
+    net.undefine()
+
+
+def test_entries_on_one_network_fit_its_free_ids_together(conn, tmp_path, small_net):
+    # Ids 2 .. 4 have (nameless) entries: 5 and 6 are free, enough for each entry alone.
+    entries = [{"name": "a", "count": 2}, {"name": "b", "count": 2}]
+    with pytest.raises(Conflict, match=r"^network small \(10\.9\.9\.1/29\) has 2 free ids, 4 VMs need one$"):
+        lab(conn, tmp_path, entries, network=small_net)
+    assert domains(conn) == []
+    made = lab(conn, tmp_path, [{"name": "a"}, {"name": "b"}], network=small_net)
+    assert [vm["ip"] for vm in made["vms"]] == ["10.9.9.5", "10.9.9.6"]
+
+
+def test_static_dhcp_entries_take_distinct_premade_entries(conn, tmp_path, small_net):
+    entries = [{"name": "a"}, {"name": "b", "count": 3}]
+    with pytest.raises(Conflict, match=r"^network small has 3 free DHCP host entries, 4 VMs need one"):
+        lab(conn, tmp_path, entries, network=small_net, static_dhcp=True)
+    assert domains(conn) == []
+    # The fixed id counts: a, b and c take all three entries, c the one it asks for.
+    entries = [{"name": "a"}, {"name": "b", "count": 1}, {"name": "c", "id": 2}]
+    with pytest.raises(Conflict, match=r"^network small has 2 free DHCP host entries, 3 VMs need one"):
+        lab(conn, tmp_path, entries + [{"name": "d"}], network=small_net, static_dhcp=True)
+    made = lab(conn, tmp_path, entries, network=small_net, static_dhcp=True)
+    assert [(vm["name"], vm["id"]) for vm in made["vms"]] == [("a", 3), ("b-4", 4), ("c", 2)]
+    assert lab(conn, tmp_path, entries, network=small_net, static_dhcp=True)["changed"] is False
