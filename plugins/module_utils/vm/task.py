@@ -24,11 +24,13 @@ from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_s
 
 class Shared:
     """What the tasks of one module run share: the connection's domains, read once and
-    kept up to date as VMs come and go, and the lock for them while VMs are made in threads."""
+    kept up to date as VMs come and go, the lock for them while VMs are made in threads,
+    and the hypervisor's limits."""
 
     def __init__(self, conn):
         self.domains = listing.domains(conn)
         self.lock = threading.Lock()
+        self.host_limits = {}  # (arch, virt_type) -> host_limits.read()
 
 
 class Task:
@@ -38,11 +40,10 @@ class Task:
         self.check_mode = check_mode
         self.spec = vm_spec.check(self.params)
         self.key_file = self.params.get("ssh_private_key_file") or _keys.default_private_key_file()
-        shared = shared or Shared(conn)
-        self.domains = shared.domains
-        self.lock = shared.lock
+        self._shared = shared or Shared(conn)
+        self.domains = self._shared.domains
+        self.lock = self._shared.lock
         self.changed = False
-        self._host_limits = None
 
     def reread_domains(self):
         """Read the domains again, in place: the tasks of the run share them."""
@@ -58,10 +59,11 @@ class Task:
                 if info["group"] == self.params["name"] and info["mac"]]
 
     def host(self):
-        """The hypervisor's virtualization type and limits, read once per task."""
-        if self._host_limits is None:
-            self._host_limits = host_limits.read(self.conn, self.spec["arch"], self.spec["virt_type"])
-        return self._host_limits
+        """The hypervisor's virtualization type and limits, read once per module run."""
+        key = (self.spec["arch"], self.spec["virt_type"])
+        if key not in self._shared.host_limits:
+            self._shared.host_limits[key] = host_limits.read(self.conn, *key)
+        return self._shared.host_limits[key]
 
     def authorized(self, create=False):
         """The keys authorized in new VMs: the key pair's public key, then ssh_public_keys."""

@@ -8,7 +8,7 @@ from ansible_collections.virter.core.plugins.module_utils._errors import Conflic
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import COMMON_ARGUMENT_SPEC, REGISTRY_ARGUMENT_SPEC
 from ansible_collections.virter.core.plugins.module_utils.vm import listing, options, service
 
-from test_vm_service import conn, domains, hosts, params, work_volumes  # noqa: F401  # conn: the fixture
+from test_vm_service import conn, domains, hosts, params, work_volumes  # noqa: F401  # pylint: disable=unused-import  # conn: the fixture
 
 LAB = [{"name": "db", "id": 5}, {"name": "web", "count": 2}]
 
