@@ -78,7 +78,10 @@ class VmService:
             return
         for vm, _id in self.keep:
             self._check_owned(vm)
-            self._check_drift(vm)
+            _desired, applicable, recreate, vm_id = self._drift_of(vm)
+            self._refuse(vm, applicable, recreate)
+            if recreate:
+                self.creator.check([(vm, vm_id)], freed=[vm], replacing=[vm])
         self._leftovers = find_leftovers(self.task)
         if self.create:
             self._plan = self.creator.check(self.create, freed=freed, leftovers=self._leftovers)
@@ -205,9 +208,6 @@ class VmService:
         if "network" in task.declared and info["network"] not in (None, task.params["network"]):
             recreate.append("network")
         return desired, applicable, recreate, wanted_id if wanted_id is not None else vm_id
-
-    def _check_drift(self, vm):
-        self._refuse(vm, *self._drift_of(vm)[1:3])
 
     def _refuse(self, vm, applicable, recreate):
         """Refuse drift the task cannot apply."""

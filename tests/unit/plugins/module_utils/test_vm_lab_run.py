@@ -181,3 +181,14 @@ def test_static_dhcp_entries_take_distinct_premade_entries(conn, tmp_path, small
     made = lab(conn, tmp_path, entries, network=small_net, static_dhcp=True)
     assert [(vm["name"], vm["id"]) for vm in made["vms"]] == [("a", 3), ("b-4", 4), ("c", 2)]
     assert lab(conn, tmp_path, entries, network=small_net, static_dhcp=True)["changed"] is False
+
+
+def test_drift_only_a_new_vm_can_take_fails_before_anything_changes(conn, tmp_path):
+    lab(conn, tmp_path, [{"name": "db", "id": 5}])
+    made = state(conn)
+    moved = [{"name": "db", "id": 6}, {"name": "web", "count": 2}]
+    with pytest.raises(Conflict, match=r"^vms\[0\] \(db\): VM db differs from the task in id, which only a new VM"):
+        lab(conn, tmp_path, moved)
+    assert state(conn) == made
+    result = lab(conn, tmp_path, [dict(moved[0], recreate=True), moved[1]])
+    assert [(vm["name"], vm["id"]) for vm in result["vms"]] == [("db", 6), ("web-2", 2), ("web-3", 3)]
