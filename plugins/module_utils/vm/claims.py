@@ -80,23 +80,18 @@ def claim(task, vm, vm_id):
     return vm, vm_id, mac, ip
 
 
-class StaticClaims:
-    """The static_dhcp claims of one task, made while the caller holds the network's lock."""
-
-    def __init__(self, task):
-        self._task = task
-        self._claimed = set()
-
-    def claim(self, vm, vm_id, model):
-        """(name, id, mac, ip): a pre-made host entry whose MAC no domain uses."""
-        iface = parse_cidr(model["cidr"])
-        used = set(info["mac"] for _dom, info in listing.domains(self._task.conn).values())
-        used |= set(mac_for_id(c) for c in self._claimed)
-        candidates = [vm_id] if vm_id is not None else sorted(plan.premade_ids(model))
-        for candidate in candidates:
-            mac = mac_for_id(candidate)
-            if mac not in used:
-                self._claimed.add(candidate)
-                name = vm or member_name(self._task.params["name"], candidate)
-                return name, candidate, mac, ip_for_id(iface, candidate)
-        raise Conflict("no free DHCP host entry on network %s (static_dhcp)" % model["name"])
+def claim_static(task, vm, vm_id, model):
+    """(name, id, mac, ip): a pre-made host entry whose MAC no domain and no other claim of
+    the run uses; the caller holds the network's lock."""
+    iface = parse_cidr(model["cidr"])
+    claimed = task.static_claimed()
+    used = set(info["mac"] for _dom, info in listing.domains(task.conn).values())
+    used |= set(mac_for_id(c) for c in claimed)
+    candidates = [vm_id] if vm_id is not None else sorted(plan.premade_ids(model))
+    for candidate in candidates:
+        mac = mac_for_id(candidate)
+        if mac not in used:
+            claimed.add(candidate)
+            name = vm or member_name(task.params["name"], candidate)
+            return name, candidate, mac, ip_for_id(iface, candidate)
+    raise Conflict("no free DHCP host entry on network %s (static_dhcp)" % model["name"])

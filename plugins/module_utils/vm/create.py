@@ -37,7 +37,6 @@ from ansible_collections.virter.core.plugins.module_utils.vm.workers import Work
 class Creator:
     def __init__(self, task):
         self.task = task
-        self._static = claims.StaticClaims(task)
 
     # -- checks ---------------------------------------------------------------------
 
@@ -125,10 +124,17 @@ class Creator:
                 made = workers.join()
         return made
 
-    def start(self, create, plan, keygen, workers):
+    def start(self, create, plan, keygen, workers, locked=False):
         """Claim the ids of `create` and make each VM of `plan` on `workers` (their results
-        are the names); host keys are made on the executor `keygen`. Not in check mode."""
+        are the names); host keys are made on the executor `keygen`. Not in check mode.
+        With static_dhcp the VMs are made under the access network's lock (static_lock), held
+        here unless the caller holds it (`locked`) and joins `workers` before letting go."""
         task = self.task
+        if task.params["static_dhcp"] and not locked:
+            with self.static_lock(plan["model"]):
+                self.start(create, plan, keygen, workers, locked=True)
+                workers.join()
+            return
         task.changed = True
         build = self._build(plan)
         claimed = []
@@ -140,15 +146,9 @@ class Creator:
         # Host keys cost CPU and not the id: made beside the claims, before any VM runs.
         host_keys = [keygen.submit(_keys.generate_host_keys) for _job in create]
         if task.params["static_dhcp"]:
-            # Claim and define under a lock held in the hypervisor's libvirt (whatever
-            # machine the module runs on): the defined domain is what marks a pre-made
-            # entry as taken.
-            lock = volume_lock.static_dhcp_lock(plan["model"]["name"])
-            with volume_lock.held(task.conn, task.params["pool"], lock):
-                claimed.extend(self._static.claim(vm, vm_id, plan["model"]) for vm, vm_id in create)
-                for job in zip(claimed, host_keys):
-                    workers.start(make, job)
-                workers.join()
+            claimed.extend(claims.claim_static(task, vm, vm_id, plan["model"]) for vm, vm_id in create)
+            for job in zip(claimed, host_keys):
+                workers.start(make, job)
             return
         # Claims one after another: libvirt applies network updates one at a time anyway,
         # and this task's claims never refuse each other. Each VM is made while the next
@@ -161,6 +161,13 @@ class Creator:
         if fixed_ports:
             for job in zip(claimed, host_keys):
                 workers.start(make, job)
+
+    def static_lock(self, model):
+        """The lock of static_dhcp claims on the access network, held in the hypervisor's
+        libvirt (whatever machine the module runs on): the defined domain is what marks a
+        pre-made entry as taken, so claims and definitions happen under it."""
+        lock = volume_lock.static_dhcp_lock(model["name"])
+        return volume_lock.held(self.task.conn, self.task.params["pool"], lock)
 
     def _build(self, plan):
         """What every new VM of the task is made from."""

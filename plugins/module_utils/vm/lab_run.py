@@ -166,18 +166,35 @@ def _check_enough_ids(services):
 
 def _create(services):
     """One claim pass over all entries, entries with fixed ids first (so that no free id
-    another entry takes is one of them); each VM is made while the next is claimed."""
+    another entry takes is one of them); each VM is made while the next is claimed. The
+    static_dhcp entries on one network claim and define under one hold of its lock."""
     creating = sorted([service for service in services if service.create],
                       key=lambda service: all(vm_id is None for _vm, vm_id in service.create))
+    static = {}
+    for service in creating:
+        if service.task.params["static_dhcp"] and not service.task.check_mode:
+            static.setdefault((service.task.params["network"], service.task.params["pool"]), []).append(service)
+    locked = [service for group in static.values() for service in group]
     started = []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as keygen:
         try:
             for service in creating:
-                started.append((service, Workers("create VM")))
-                with named(service.label):
-                    service.start_creation(keygen, started[-1][1])
+                if service not in locked:
+                    _start(service, keygen, started)
+            for group in static.values():
+                with group[0].creator.static_lock(group[0].plan_model()):
+                    first = len(started)
+                    for service in group:
+                        _start(service, keygen, started, locked=True)
+                    _join(started[first:])
         finally:
             _join(started)
+
+
+def _start(service, keygen, started, locked=False):
+    started.append((service, Workers("create VM")))
+    with named(service.label):
+        service.start_creation(keygen, started[-1][1], locked)
 
 
 def _join(started):

@@ -101,13 +101,14 @@ class VmService:
         """Take away what interrupted runs left (for state absent: once the VMs are gone)."""
         reclaim(self.task, find_leftovers(self.task) if self.absent() else self._leftovers)
 
-    def start_creation(self, keygen, workers):
-        """Claim and make the new VMs on `workers` (vm.create); check mode only counts them."""
+    def start_creation(self, keygen, workers, locked):
+        """Claim and make the new VMs on `workers` (vm.create: Creator.start); check mode
+        only counts them."""
         if self.task.check_mode:
             self.task.changed = True
             self.made = [vm for vm, _id in self.create]
         else:
-            self.creator.start(self.create, self._plan, keygen, workers)
+            self.creator.start(self.create, self._plan, keygen, workers, locked)
 
     def starts(self):
         return self.task.params["state"] == "running" and not self.task.check_mode

@@ -25,12 +25,13 @@ from ansible_collections.virter.core.plugins.module_utils.vm import spec as vm_s
 class Shared:
     """What the tasks of one module run share: the connection's domains, read once and
     kept up to date as VMs come and go, the lock for them while VMs are made in threads,
-    and the hypervisor's limits."""
+    the hypervisor's limits, and the pre-made DHCP entries claimed (static_dhcp)."""
 
     def __init__(self, conn):
         self.domains = listing.domains(conn)
         self.lock = threading.Lock()
         self.host_limits = {}  # (arch, virt_type) -> host_limits.read()
+        self.static_claimed = {}  # network -> the ids static_dhcp claims of the run took
 
 
 class Task:
@@ -64,6 +65,11 @@ class Task:
         if key not in self._shared.host_limits:
             self._shared.host_limits[key] = host_limits.read(self.conn, *key)
         return self._shared.host_limits[key]
+
+    def static_claimed(self):
+        """The ids that static_dhcp claims of this run took on the task's network (the
+        claims of all entries on it are made under one hold of its lock)."""
+        return self._shared.static_claimed.setdefault(self.params["network"], set())
 
     def authorized(self, create=False):
         """The keys authorized in new VMs: the key pair's public key, then ssh_public_keys."""

@@ -6,7 +6,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.virter.core.plugins.module_utils._errors import Conflict, InvalidInput, NotFound
 from ansible_collections.virter.core.plugins.module_utils._ansible_module import COMMON_ARGUMENT_SPEC, REGISTRY_ARGUMENT_SPEC
-from ansible_collections.virter.core.plugins.module_utils.vm import listing, options, service
+from ansible_collections.virter.core.plugins.module_utils.vm import create, listing, options, service
 
 from test_vm_service import conn, domains, hosts, params, work_volumes  # noqa: F401  # pylint: disable=unused-import  # conn: the fixture
 
@@ -192,3 +192,16 @@ def test_drift_only_a_new_vm_can_take_fails_before_anything_changes(conn, tmp_pa
     assert state(conn) == made
     result = lab(conn, tmp_path, [dict(moved[0], recreate=True), moved[1]])
     assert [(vm["name"], vm["id"]) for vm in result["vms"]] == [("db", 6), ("web-2", 2), ("web-3", 3)]
+
+
+def test_static_dhcp_entries_on_one_network_hold_its_lock_once(conn, tmp_path, small_net, monkeypatch):
+    held = []
+    real = create.volume_lock.held
+
+    def counted(*args, **kw):
+        held.append(args[2])
+        return real(*args, **kw)
+    monkeypatch.setattr(create.volume_lock, "held", counted)
+    made = lab(conn, tmp_path, [{"name": "a"}, {"name": "b"}, {"name": "c"}], network=small_net, static_dhcp=True)
+    assert sorted(vm["id"] for vm in made["vms"]) == [2, 3, 4]
+    assert held == ["virter-core-lock:static-dhcp:small"]
