@@ -11,7 +11,6 @@ ENTRIES = [
     {"name": "vtest-lc-grp", "count": 2},
     {"name": "vtest-lc-off", "state": "stopped", "disks": [{"name": "data", "size": "64M"}]},
 ]
-NAMES = ["vtest-lc-one", "vtest-lc-grp-2", "vtest-lc-grp-3", "vtest-lc-off"]
 
 
 def _gone():
