@@ -9,7 +9,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.virter.core.plugins.module_utils._errors import VirterError
-from ansible_collections.virter.core.plugins.module_utils.lab.placement import place, rounds
+from ansible_collections.virter.core.plugins.module_utils.lab.calls import calls
+from ansible_collections.virter.core.plugins.module_utils.lab.placement import place
 
 
 def lab_placement(entries, hypervisors, found):
@@ -19,10 +20,11 @@ def lab_placement(entries, hypervisors, found):
         raise AnsibleFilterError(exc.msg)
 
 
-def lab_rounds(placed):
-    return rounds(list(placed))
+def lab_calls(entries, hypervisors=(), keys=None, start=False, authorized_key=None, local=()):
+    return calls(list(entries), list(hypervisors), None if keys is None else list(keys), bool(start),
+                 authorized_key, list(local))
 
 
 class FilterModule(object):
     def filters(self):
-        return {"lab_placement": lab_placement, "lab_rounds": lab_rounds}
+        return {"lab_placement": lab_placement, "lab_calls": lab_calls}

@@ -68,6 +68,14 @@ options:
     description: Add stopped VMs too, without C(ansible_host), in the group C(virter_stopped).
     type: bool
     default: false
+  pipelining:
+    description:
+      - C(ansible_pipelining) of every host. With it, a module runs in one SSH round trip
+        instead of several (no temporary files on the VM), which counts in a guest under
+        software emulation. It needs C(requiretty) off in the VM's sudoers for C(become),
+        as cloud images have it.
+    type: bool
+    default: true
   ssh_private_key_file:
     description:
       - C(ansible_ssh_private_key_file) of every host.
@@ -213,6 +221,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "ansible_ssh_common_args": ssh_args_for(uri, known_hosts, vm["name"]),
                     # A host_key_checking=False config would otherwise cancel the pinning.
                     "ansible_host_key_checking": True,
+                    "ansible_pipelining": self.get_option("pipelining"),
                     "virter_name": vm["name"],
                     "virter_id": vm["id"],
                     "virter_image": vm["image"],

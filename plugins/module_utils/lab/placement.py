@@ -45,17 +45,6 @@ def place(entries, hypervisors, found):
     return placed
 
 
-def rounds(placed):
-    """The placed entries in rounds: round i holds the i-th entry of every hypervisor, so
-    the entries of a round can run on their hypervisors at once while each hypervisor takes
-    its own entries one after another."""
-    by_host = {}
-    for entry in placed:
-        by_host.setdefault(entry["hypervisor"], []).append(entry)
-    depth = max([len(entries) for entries in by_host.values()] or [0])
-    return [[entries[i] for entries in by_host.values() if i < len(entries)] for i in range(depth)]
-
-
 def _size(entry):
     return 1 if entry.get("count") is None else int(entry["count"])
 

@@ -70,6 +70,7 @@ def test_running_vms_become_hosts_with_pinned_keys(conn, tmp_path):
     assert web5["virter_id"] == 5 and web5["virter_group"] == "web" and web5["virter_state"] == "running"
     assert "StrictHostKeyChecking=yes" in web5["ansible_ssh_common_args"]
     assert web5["ansible_host_key_checking"] is True
+    assert web5["ansible_pipelining"] is True
     assert "UserKnownHostsFile=%s" % (tmp_path / "kh") in web5["ansible_ssh_common_args"]
     lines = (tmp_path / "kh").read_text().splitlines()
     assert sorted(lines) == ["192.168.122.5,web-5 ssh-ed25519 BBBBweb-5", "192.168.122.5,web-5 ssh-rsa AAAAweb-5",
@@ -86,6 +87,10 @@ def test_stopped_vms_filters_and_keyed_groups(conn, tmp_path):
     assert sorted(run_plugin(tmp_path, filters={"name": "web-*"}).hosts) == ["web-5", "web-6"]
     assert sorted(run_plugin(tmp_path, filters={"group": "web"}, include_stopped=True).hosts) == ["web-5", "web-6"]
     assert sorted(run_plugin(tmp_path, network="elsewhere").hosts) == []
+
+
+def test_pipelining_can_be_turned_off(conn, tmp_path):
+    assert run_plugin(tmp_path, pipelining=False).get_host("web-5").vars["ansible_pipelining"] is False
 
 
 def known_hosts_of(inventory, host):

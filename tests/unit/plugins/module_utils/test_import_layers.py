@@ -51,7 +51,7 @@ MAY_USE = {
     "image": {"store", "locks", "registry"},
     "vm": {"store", "locks", "registry", "image", "network"},
     "inventory": set(),
-    "lab": set(),
+    "lab": {"vm"},
 }
 
 

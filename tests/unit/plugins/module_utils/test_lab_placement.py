@@ -1,8 +1,9 @@
-"""The lab role's placement rule and its rounds."""
+"""The lab role's placement rule and its calls of virter_vm."""
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
-from ansible_collections.virter.core.plugins.module_utils.lab.placement import place, rounds
+from ansible_collections.virter.core.plugins.module_utils.lab.calls import calls
+from ansible_collections.virter.core.plugins.module_utils.lab.placement import place
 
 HVS = ["hv1", "hv2"]
 
@@ -58,8 +59,43 @@ def test_no_hypervisor():
         place([{"name": "db"}], [], {})
 
 
-def test_rounds_take_one_entry_per_hypervisor_in_order():
-    placed = [{"name": "a", "hypervisor": "hv1"}, {"name": "b", "hypervisor": "hv1"},
-              {"name": "c", "hypervisor": "hv2"}, {"name": "d", "hypervisor": "hv1"}]
-    assert [[e["name"] for e in r] for r in rounds(placed)] == [["a", "c"], ["b"], ["d"]]
-    assert rounds([]) == []
+def test_calls_take_every_entry_of_a_hypervisor_in_one_call():
+    placed = [{"name": "a", "hypervisor": "hv1", "group": "g"}, {"name": "b", "hypervisor": "hv2", "memory": "2G"},
+              {"name": "c", "hypervisor": "hv1", "count": 2}]
+    made = calls(placed)
+    assert [(call["hypervisor"], call["task"], call["vms"]) for call in made] == [
+        ("hv1", {}, [{"name": "a"}, {"name": "c", "count": 2}]),
+        ("hv2", {}, [{"name": "b", "memory": "2G"}])]
+    assert [call["labels"] for call in made] == [
+        ["virter_lab_vms[0] (a on hv1)", "virter_lab_vms[2] (c on hv1)"], ["virter_lab_vms[1] (b on hv2)"]]
+    assert calls([]) == []
+
+
+def test_options_an_entry_cannot_carry_go_to_the_task_and_split_the_calls():
+    placed = [{"name": "a", "hypervisor": "hv1", "uri": "qemu:///one", "pool": "p"},
+              {"name": "b", "hypervisor": "hv1", "uri": "qemu:///two", "registry_password": "x"},
+              {"name": "c", "hypervisor": "hv1", "uri": "qemu:///one"}]
+    assert [(call["task"], [vm["name"] for vm in call["vms"]]) for call in calls(placed)] == [
+        ({"uri": "qemu:///one"}, ["a", "c"]), ({"uri": "qemu:///two", "registry_password": "x"}, ["b"])]
+    assert calls(placed)[0]["vms"][0] == {"name": "a", "pool": "p"}
+
+
+def test_the_start_pass_waits_for_no_entry():
+    made = calls([{"name": "a", "hypervisor": "hv1", "wait_for": "ssh", "memory": "2G"}], start=True)
+    assert (made[0]["task"], made[0]["vms"]) == ({"wait_for": "none"}, [{"name": "a", "memory": "2G"}])
+
+
+def test_entries_on_other_hypervisors_authorize_the_controller_key():
+    placed = [{"name": "a", "hypervisor": "localhost", "ssh_public_keys": ["k1"]},
+              {"name": "b", "hypervisor": "hv2", "ssh_public_keys": ["k1"]}, {"name": "c", "hypervisor": "hv2"}]
+    made = calls(placed, authorized_key="ctl", local=["localhost"])
+    assert [vm.get("ssh_public_keys") for call in made for vm in call["vms"]] == [["k1"], ["k1", "ctl"], ["ctl"]]
+    assert placed[1]["ssh_public_keys"] == ["k1"]
+
+
+def test_unplaced_entries_go_to_every_hypervisor_with_only_the_keys_asked_for():
+    entries = [{"name": "a", "image": "i", "count": 2, "force": True}, {"name": "b", "memory": "1G", "uri": "u"}]
+    made = calls(entries, hypervisors=HVS, keys=["name", "count", "force", "uri"])
+    assert [(call["hypervisor"], call["task"], call["vms"]) for call in made] == [
+        ("hv1", {}, [{"name": "a", "count": 2, "force": True}]), ("hv2", {}, [{"name": "a", "count": 2, "force": True}]),
+        ("hv1", {"uri": "u"}, [{"name": "b"}]), ("hv2", {"uri": "u"}, [{"name": "b"}])]
