@@ -19,14 +19,14 @@ ENTRY_KEYS = frozenset(entry_spec())
 
 
 def calls(entries, hypervisors=(), keys=None, start=False, authorized_key=None, local=()):
-    """[{hypervisor, task, vms, labels}]: for each hypervisor, the virter_vm options of the
+    """[{hypervisor, task, vms, indexes}]: for each hypervisor, the virter_vm options of the
     task (`uri`, the registry credentials: options an entry cannot carry) and its entries.
 
     `entries`: the lab's entries; one with `hypervisor` goes there, one without it to every
     host of `hypervisors`. `keys`: the only entry keys passed (None: all but the role's).
     `start`: the start pass (no entry waits; the task says wait_for none). `authorized_key`:
     added to the ssh_public_keys of entries on hypervisors that are not in `local`.
-    `labels[i]` names entry `vms[i]` in the lab: `virter_lab_vms[<index>] (<name> on <host>)`."""
+    `indexes[i]`: the index in `entries` of the entry `vms[i]`."""
     made = []
     for index, entry in enumerate(entries):
         for host in [entry["hypervisor"]] if entry.get("hypervisor") is not None else hypervisors:
@@ -38,7 +38,7 @@ def calls(entries, hypervisors=(), keys=None, start=False, authorized_key=None, 
                 vm["ssh_public_keys"] = list(vm.get("ssh_public_keys") or []) + [authorized_key]
             call = _call(made, host, task)
             call["vms"].append(vm)
-            call["labels"].append("virter_lab_vms[%d] (%s on %s)" % (index, entry.get("name"), host))
+            call["indexes"].append(index)
     return made
 
 
@@ -55,6 +55,6 @@ def _call(made, host, task):
     for call in made:
         if call["hypervisor"] == host and call["task"] == task:
             return call
-    call = {"hypervisor": host, "task": task, "vms": [], "labels": []}
+    call = {"hypervisor": host, "task": task, "vms": [], "indexes": []}
     made.append(call)
     return call

@@ -66,8 +66,7 @@ def test_calls_take_every_entry_of_a_hypervisor_in_one_call():
     assert [(call["hypervisor"], call["task"], call["vms"]) for call in made] == [
         ("hv1", {}, [{"name": "a"}, {"name": "c", "count": 2}]),
         ("hv2", {}, [{"name": "b", "memory": "2G"}])]
-    assert [call["labels"] for call in made] == [
-        ["virter_lab_vms[0] (a on hv1)", "virter_lab_vms[2] (c on hv1)"], ["virter_lab_vms[1] (b on hv2)"]]
+    assert [call["indexes"] for call in made] == [[0, 2], [1]]
     assert calls([]) == []
 
 
