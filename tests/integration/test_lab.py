@@ -63,6 +63,9 @@ def test_lab_role(lab_image, tmp_path, libvirt_conn):
                                 - groups['vtest_lab_role_grp'] | length == 1
                                 - groups['vtest_lab_role_grp'][0] is match('vtest-lab-role-grp-[0-9]+$')
                                 - groups['virter_lab'] | length == 2
+                          - name: Modules on the VMs run pipelined (one SSH round trip each), as the reach play did
+                            ansible.builtin.assert:
+                              that: groups['virter_lab'] | map('extract', hostvars, 'ansible_pipelining') | list == [true, true]
                       """))
     before = only(libvirt_state(libvirt_conn), PREFIX)
     try:
@@ -103,6 +106,7 @@ def through_inventory_plugin(tmp_path, lab_lines):
         assert hostvars[name]["ansible_host"] == ip
         assert hostvars[name]["virter_state"] == "running"
         assert "StrictHostKeyChecking=yes" in hostvars[name]["ansible_ssh_common_args"]
+        assert hostvars[name]["ansible_pipelining"] is True
     assert sorted((tmp_path / "inventory_known_hosts").read_text().splitlines()) == lab_lines
     proc = subprocess.run(["ansible-playbook", "-i", str(source), str(reach_play(tmp_path / "reach_all.yml", "all"))],
                           capture_output=True, text=True, check=False, timeout=300, env=dict(os.environ, **NO_MUX))
