@@ -16,17 +16,17 @@ IMAGE = "virter.core.virter_image"
 MODULE_DEFAULTS = {VM: {"virt_type": "qemu"}}
 
 
-def examples(module):
-    """The module's EXAMPLES text, from the installed collection."""
-    out = subprocess.run(["ansible-doc", "--json", "virter.core." + module], capture_output=True, text=True,
-                         check=True).stdout
+def examples(module, kind="module"):
+    """The plugin's EXAMPLES text, from the installed collection."""
+    out = subprocess.run(["ansible-doc", "-t", kind, "--json", "virter.core." + module], capture_output=True,
+                         text=True, check=True).stdout
     return json.loads(out)["virter.core." + module]["examples"]
 
 
-def example_tasks(module, replace=None, before=None, after=None):
+def example_tasks(module, replace=None, before=None, after=None, kind="module"):
     """The EXAMPLES as tasks: `replace` {text: new text} (each must occur), `before` and
     `after` {task name: [tasks]} inserted around the named example task."""
-    text = examples(module)
+    text = examples(module, kind)
     for old, new in (replace or {}).items():
         assert old in text, "%s is not in the EXAMPLES of %s" % (old, module)
         text = text.replace(old, new)
@@ -104,6 +104,22 @@ def test_as_written(module, tmp_path):
     """Examples that only read, or remove only what nothing uses (and nothing younger
     than the grace period): they run on the shared sandbox as they are."""
     run_examples(tmp_path, example_tasks(module))
+
+
+@pytest.mark.parametrize("name, lab_vms, check", [
+    ("lab_placement", [{"name": "web", "count": 2}, {"name": "db"}],
+     "placed | map(attribute='hypervisor') | list == ['hv1', 'hv2']"),
+    ("lab_calls", None,
+     "shown.msg | map(attribute='hypervisor') | list == ['hv1', 'hv2']"
+     " and shown.msg[0].vms == [{'name': 'web', 'count': 2}, {'name': 'db', 'memory': '2G'}]"
+     " and shown.msg[1].task == {'uri': 'qemu+ssh://root@hv2/system'} and shown.msg[1].indexes == [2]"),
+])
+def test_filters(name, lab_vms, check, tmp_path):
+    """The filters' EXAMPLES give what their comments say."""
+    tasks = example_tasks(name, kind="filter")
+    tasks[-1]["register"] = "shown"
+    tasks.append({"name": "what the example gives", "ansible.builtin.assert": {"that": check}})
+    run_examples(tmp_path, tasks, extra_vars={"virter_lab_vms": lab_vms} if lab_vms else None)
 
 
 def test_virter_image(tmp_path, guest_image_file, served_guest_image, registry, auth_registry):
