@@ -73,7 +73,7 @@ def measure(work, path, env, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     opts = parser.parse_args()
     image = subprocess.run([str(ROOT / "tools" / "build-guest-image")], check=True, capture_output=True,
