@@ -107,6 +107,7 @@ class Bench:
         self.pubkey = (self.work / "id_ed25519.pub").read_text().strip()
         self.peer_bin = Path(args.peer_venv) / "bin"
         self.collections = self._collections()
+        self.lab_tasks = []  # the lab role's slowest tasks in the last run: [(seconds, name)]
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class Bench:
             entries = [dict(base, **entry) for entry in lab_entries(names)]
             wall, times = self.playbook([], ours=True, roles=["virter.core.lab"], vars={
                 "virter_lab_vms": entries, "virter_lab_known_hosts_file": str(self.work / "lab_known_hosts")})
+            self.lab_tasks = sorted(((t["end"] - t["start"], t["name"]) for t in times), reverse=True)[:5]
             return wall, task_span(times)
         if mode == "vms":
             tasks = [{"virter.core.virter_vm": dict(base, vms=lab_entries(names))}]
@@ -343,6 +345,7 @@ class Bench:
         """Best-of-rounds (wall, tool) and bytes per VM of the last round."""
         together = mode == "one"
         best_wall = best_tool = None
+        self.lab_tasks = []
         files = writes = 0
         for _round in range(self.args.rounds):
             self.cleanup()
@@ -375,7 +378,8 @@ class Bench:
             self.cleanup()
             best_wall = wall if best_wall is None else min(best_wall, wall)
             best_tool = tool if best_tool is None else min(best_tool, tool)
-        return {"wall": best_wall, "tool": best_tool, "files": files / count, "writes": writes / count}
+        return {"wall": best_wall, "tool": best_tool, "files": files / count, "writes": writes / count,
+                "slowest": self.lab_tasks}
 
     def cleanup(self):
         """Destroy and remove every vbench- domain, its own volumes and its DHCP host entries."""
@@ -616,6 +620,10 @@ def report(results, unmeasurable, counts, tools, rounds, baseline):
                 label, mode_name(label, mode), count, res["wall"], res["tool"], res["tool"] / count,
                 res["files"] / 1024, res["writes"] / 1024, note))
         print()
+    for (label, _mode, count), res in results.items():
+        if res["slowest"]:
+            print("lab role, %d entries, %s: slowest tasks (last round) %s" % (count, label, "; ".join(
+                "%s %.2f s" % (name, seconds) for seconds, name in res["slowest"])))
     report_ratios(results, counts, baseline)
 
 
