@@ -1,14 +1,19 @@
 """Benchmark of VM creation, not a test: tool time from task start to every
 domain running (guest boot excluded) and bytes written per VM, for 1, 4 and 8 VMs in one
-task and as separate tasks, side by side in one run with:
+task, as separate tasks and as a lab of different VMs, side by side in one run with:
 
 - floor: in process with libvirt-python on one open connection (overlay volume, pycdlib
   seed ISO uploaded, define, start); "one task" = one thread per VM, "separate" = one
   VM after another;
 - virter.core.virter_vm, as users meet it: `ansible-playbook` with `wait_for: none`,
   `virt_type: qemu`, the collection from build/collections; "one task" = `count: N`,
-  "separate" = N tasks of one VM each. Each VM adds its DHCP host entry to the network,
-  which libvirt (9.0, iptables) applies by reloading the network's firewall rules: a
+  "separate" = N tasks of one VM each; for N > 1 also "vms:" = one task with `vms:` of N
+  different entries (names, memory and vcpus differ) and "lab role" = the virter.core.lab
+  role with the same N entries, each `wait_for: none` (its wait pass then returns at once).
+  The lab role's tool time is from its first task to its last: the role's own tasks count
+  (entry checks, trying the entries in check mode, the start and wait passes, known_hosts,
+  add_host), whatever calls of virter_vm it makes. Each VM adds its DHCP host entry to the
+  network, which libvirt (9.0, iptables) applies by reloading the network's firewall rules: a
   fixed cost per VM that libvirtd serializes and the peers (dynamic DHCP) do not pay;
 - "virter.core static": the same with `static_dhcp: true` on host entries made once
   before the run (virter_network `dhcp_ids`), as a lab that creates VMs often sets it up;
@@ -31,13 +36,22 @@ the bytes the tool's own processes wrote (getrusage RUSAGE_CHILDREN ru_oublock, 
 seed ISOs count, libvirtd's writes do not). Each VM is destroyed and removed (domain,
 volumes, DHCP host entries) right after it is measured.
 
+"Issue targets" prints the ratios of the targets of the lab-in-one-call work ("ratio
+(target)", never asserted). "Where the module's time goes" runs virter_vm once for one VM
+in a fresh Python process (bench/_module_profile.py: no AnsiballZ, timers around its
+phases) after the rounds.
+
 "reachable" adds to the floor what any Ansible module pays and the floor does not: the ping
 task once per task, and for dynamic DHCP one host entry per VM (measured in process).
 
 Needs the peers in a separate venv (`make bench-peers`: /tmp/bench-venv with kcli, ansible,
-libvirt-python, lxml, pycdlib) and `virt-install` (Debian's virtinst). Run inside the sandbox:
+libvirt-python, lxml, pycdlib), `virt-install` (Debian's virtinst) and, for kcli's seed ISO,
+genisoimage; a peer whose programs are missing is skipped ("skipped: not installed"). Run
+inside the sandbox:
 
     tools/sandbox exec .venv/bin/python bench/vm_create.py [--rounds 3] [--counts 1,4,8]
+
+The collection comes from build/collections (`make collection`), else a private build.
 """
 import argparse
 import io
@@ -55,10 +69,11 @@ from pathlib import Path
 import libvirt
 import pycdlib
 
+from _module_profile import profile
 from _timing import callback_env, task_span
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".venv" / "bin"
+VENV = Path(sys.executable).parent  # the venv the bench runs with: its ansible-playbook
 URI = "qemu:///system"
 POOL = "default"
 NETWORK = "default"
@@ -72,6 +87,10 @@ TIMEOUT = 900
 # Peers whose seed ISO is a SATA cdrom: this guest image (cloud kernel, no AHCI) never
 # sees it, so they are timed to "running" only and could not reach SSH.
 SATA_SEED = {"kcli", "virt-install", "c.l virt_install"}
+OURS = ("virter.core", "virter.core static")
+# How the VMs of a run are made: every tool does "one" and "separate"; "vms" and "lab"
+# are virter.core's, for N > 1 (N different entries).
+MODES = ("one", "separate", "vms", "lab")
 
 
 def quiet_errors():
@@ -88,6 +107,7 @@ class Bench:
         self.pubkey = (self.work / "id_ed25519.pub").read_text().strip()
         self.peer_bin = Path(args.peer_venv) / "bin"
         self.collections = self._collections()
+        self.lab_tasks = []  # the lab role's slowest tasks in the last run: [(seconds, name)]
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -129,11 +149,19 @@ class Bench:
         shutil.rmtree(self.work, ignore_errors=True)
         self.conn.close()
 
+    def not_installed(self, label):
+        """The programs that `label` needs and this machine lacks."""
+        needs = {"kcli": [self.peer_bin / "kcli"], "virt-install": ["virt-install"],
+                 "c.l virt_install": [self.peer_bin / "ansible-playbook", "virt-install"],
+                 "c.l overlay": [self.peer_bin / "ansible-playbook"]}.get(label, [])
+        return [str(prog) for prog in needs if shutil.which(str(prog)) is None]
+
     # -- running tools --------------------------------------------------------------
 
-    def playbook(self, tasks, ours):
-        """Run one play of `tasks` on localhost; returns (wall, [(name, start, end)])."""
-        play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+    def playbook(self, tasks, ours, **keys):
+        """Run one play of `tasks` (and the play `keys`, e.g. roles) on localhost; returns
+        (wall, [(name, start, end)])."""
+        play = [dict({"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}, **keys)]
         path = self.work / "play.yml"
         path.write_text(json.dumps(play))
         times = self.work / "times.json"
@@ -190,9 +218,17 @@ class Bench:
         elapsed = time.monotonic() - start
         return elapsed, elapsed
 
-    def case_virter(self, names, together, group, static=False):
+    def case_virter(self, names, mode, group, static=False):
         base = {"image": IMAGE, "virt_type": "qemu", "wait_for": "none", "memory": "1G", "static_dhcp": static}
-        if together:
+        if mode == "lab":
+            entries = [dict(base, **entry) for entry in lab_entries(names)]
+            wall, times = self.playbook([], ours=True, roles=["virter.core.lab"], vars={
+                "virter_lab_vms": entries, "virter_lab_known_hosts_file": str(self.work / "lab_known_hosts")})
+            self.lab_tasks = sorted(((t["end"] - t["start"], t["name"]) for t in times), reverse=True)[:5]
+            return wall, task_span(times)
+        if mode == "vms":
+            tasks = [{"virter.core.virter_vm": dict(base, vms=lab_entries(names))}]
+        elif mode == "one":
             tasks = [{"virter.core.virter_vm": dict(base, name=group, count=len(names))}]
         else:
             tasks = [{"virter.core.virter_vm": dict(base, name=name)} for name in names]
@@ -305,23 +341,23 @@ class Bench:
         quiet_errors()
         return [dom for dom in self.conn.listAllDomains(0) if dom.name().startswith(PREFIX)]
 
-    def measure(self, label, together, count):
+    def measure(self, label, mode, count):
         """Best-of-rounds (wall, tool) and bytes per VM of the last round."""
+        together = mode == "one"
         best_wall = best_tool = None
+        self.lab_tasks = []
         files = writes = 0
         for _round in range(self.args.rounds):
             self.cleanup()
             tag = "%s%s%d" % (PREFIX, label_tag(label), count)
-            group = tag + ("t" if together else "s")
+            group = tag + mode[0]
             names = ["%s-%d" % (group, i) for i in range(count)]
             before_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock * 512
             before_self = self_write_bytes()
             if label == "floor":
                 wall, tool = self.case_floor(names, together)
-            elif label == "virter.core":
-                wall, tool = self.case_virter(names, together, group)
-            elif label == "virter.core static":
-                wall, tool = self.case_virter(names, together, group, static=True)
+            elif label in OURS:
+                wall, tool = self.case_virter(names, mode, group, static=label == "virter.core static")
             elif label == "kcli":
                 wall, tool = self.case_kcli(names, together, group)
             elif label == "virt-install":
@@ -342,7 +378,8 @@ class Bench:
             self.cleanup()
             best_wall = wall if best_wall is None else min(best_wall, wall)
             best_tool = tool if best_tool is None else min(best_tool, tool)
-        return {"wall": best_wall, "tool": best_tool, "files": files / count, "writes": writes / count}
+        return {"wall": best_wall, "tool": best_tool, "files": files / count, "writes": writes / count,
+                "slowest": self.lab_tasks}
 
     def cleanup(self):
         """Destroy and remove every vbench- domain, its own volumes and its DHCP host entries."""
@@ -371,6 +408,26 @@ class Bench:
             if path != BASE:
                 path.unlink(missing_ok=True)
         self.conn.storagePoolLookupByName(POOL).refresh(0)
+
+
+    def module_profile(self, static):
+        """The phases of one virter_vm run making one VM (bench/_module_profile.py)."""
+        self.cleanup()
+        args = {"name": "%spf%d" % (PREFIX, static), "image": IMAGE, "virt_type": "qemu", "wait_for": "none",
+                "memory": "1G", "static_dhcp": static}
+        try:
+            run = profile(VENV / "python", self.collections, args)
+            if run["result"].get("failed") or len([dom for dom in self.ours() if dom.isActive()]) != 1:
+                raise RuntimeError("module profile: the VM was not made: %s" % run["result"].get("msg"))
+        finally:
+            self.cleanup()
+        return run["rows"]
+
+
+def lab_entries(names):
+    """One virter_vm entry per name, differing in memory and vcpus."""
+    sizes = ("512M", "768M", "1G", "1280M")
+    return [{"name": name, "memory": sizes[i % len(sizes)], "vcpus": 1 + i % 2} for i, name in enumerate(names)]
 
 
 # -- XML, ISO and file helpers ------------------------------------------------------
@@ -484,7 +541,9 @@ def main():
     image = args.image or subprocess.run([str(ROOT / "tools" / "build-guest-image")], check=True,
                                          capture_output=True, text=True).stdout.strip()
     bench = Bench(args)
-    results, unmeasurable, baseline = {}, {}, (0.0, 0.0, 0.0)
+    skipped = dict((label, bench.not_installed(label)) for label in tools if bench.not_installed(label))
+    tools = [label for label in tools if label not in skipped]
+    results, unmeasurable, baseline, profiles = {}, {}, (0.0, 0.0, 0.0), {}
     started = time.monotonic()
     try:
         bench.prepare(image)
@@ -492,62 +551,93 @@ def main():
             bench.static_entries()
         baseline = bench.ansible_baseline() + (bench.host_entry_cost(),)
         for count in counts:
-            for together in (True, False):
-                for label in tools:
-                    if label in unmeasurable:
-                        continue
-                    try:
-                        results[(label, together, count)] = bench.measure(label, together, count)
-                    except (RuntimeError, subprocess.TimeoutExpired, libvirt.libvirtError, OSError) as exc:
-                        lines = str(exc).strip().splitlines()
-                        fatal = [line for line in lines if line.startswith(("fatal:", "ERROR"))]
-                        unmeasurable[label] = "N=%d: %s" % (count, (fatal or lines or ["?"])[-1][:300])
-                        bench.cleanup()
-                    sys.stderr.write("  done %s %s %d (%.0f s)\n" % (label, "one" if together else "sep",
-                                                                     count, time.monotonic() - started))
+            for mode, label in runs(tools, count):
+                key = label if mode in ("one", "separate") else "%s %s" % (label, mode)
+                if label in unmeasurable or key in unmeasurable:
+                    continue
+                try:
+                    results[(label, mode, count)] = bench.measure(label, mode, count)
+                except (RuntimeError, subprocess.TimeoutExpired, libvirt.libvirtError, OSError) as exc:
+                    unmeasurable[key] = "N=%d: %s" % (count, failure_line(exc))
+                    bench.cleanup()
+                sys.stderr.write("  done %s %s %d (%.0f s)\n" % (label, mode, count, time.monotonic() - started))
+        for label in [label for label in OURS if label in tools]:
+            try:
+                profiles[label] = bench.module_profile(static=label == "virter.core static")
+            except (RuntimeError, subprocess.TimeoutExpired, libvirt.libvirtError, OSError) as exc:
+                unmeasurable["%s profile" % label] = failure_line(exc)
     finally:
         bench.finish()
-    report(results, unmeasurable, counts, tools, args.rounds, started, baseline)
+    report(results, unmeasurable, counts, tools, args.rounds, baseline)
+    report_issue_ratios(results, counts, baseline)
+    report_profiles(profiles, results, baseline)
+    for label, reason in unmeasurable.items():
+        print("not measurable: %s: %s" % (label, reason))
+    for label, programs in skipped.items():
+        print("%s skipped: not installed (%s)" % (label, ", ".join(programs)))
+    print("total bench time %.0f s" % (time.monotonic() - started))
 
 
-def report(results, unmeasurable, counts, tools, rounds, started, baseline):
+def runs(tools, count):
+    """(mode, label) of every measurement for N = count, in table order."""
+    for mode in MODES:
+        for label in tools:
+            if mode in ("one", "separate") or (label in OURS and count > 1):
+                yield mode, label
+
+
+def failure_line(exc):
+    lines = str(exc).strip().splitlines()
+    fatal = [line for line in lines if line.startswith(("fatal:", "ERROR"))]
+    return (fatal or lines or ["?"])[-1][:300]
+
+
+def report(results, unmeasurable, counts, tools, rounds, baseline):
     load = os.getloadavg()
     print("VM creation to 'running' (guest boot excluded), best of %d; %d CPUs, load %.1f/%.1f/%.1f at the end "
           "(machine shared with other engineers' tests: timings are noisy)" % (rounds, os.cpu_count(), *load))
     print("wall = whole command; tool = first creating task's start to last result (Ansible: callback timer),"
           " else = wall")
+    print("mode vms: = N different VMs in one virter_vm task (`vms:`); lab role = the virter.core.lab role with"
+          " the same N entries, wait_for: none, tool = its first task to its last (all of the role's tasks)")
     print("VM files = allocated bytes of the VM's own disks/cdrom + domain XML; tool writes = bytes written by"
           " the tool's processes")
     print("Ansible's own cost (virter.core's environment): a playbook with one ping task takes %.2f s wall, the"
           " ping task %.2f s; 'module' below = virter.core tool time minus the ping task (per task)" % baseline[:2])
     print("A DHCP host entry (what fixes a VM's address) costs %.2f s in libvirt, serialized; 'reachable' below ="
           " floor + the ping task per task + (virter.core, not static) one host entry per VM" % baseline[2])
-    header = "%-17s %-8s %2s %8s %8s %8s %10s %11s" % (
+    header = "%-18s %-8s %2s %8s %8s %8s %10s %11s" % (
         "tool", "mode", "N", "wall s", "tool s", "tool/VM", "VM files", "tool writes")
     print(header)
     print("-" * len(header))
     for count in counts:
-        for together in (True, False):
-            for label in tools:
-                res = results.get((label, together, count))
-                if res is None:
-                    continue
-                note = " (SATA seed: to 'running' only, no SSH)" if label in SATA_SEED else ""
-                print("%-17s %-8s %2d %8.2f %8.2f %8.2f %7.0f KiB %7.0f KiB%s" % (
-                    label, mode_name(label, together), count, res["wall"], res["tool"], res["tool"] / count,
-                    res["files"] / 1024, res["writes"] / 1024, note))
+        for mode, label in runs(tools, count):
+            res = results.get((label, mode, count))
+            if res is None:
+                continue
+            note = " (SATA seed: to 'running' only, no SSH)" if label in SATA_SEED else ""
+            print("%-18s %-8s %2d %8.2f %8.2f %8.2f %7.0f KiB %7.0f KiB%s" % (
+                label, mode_name(label, mode), count, res["wall"], res["tool"], res["tool"] / count,
+                res["files"] / 1024, res["writes"] / 1024, note))
         print()
+    for (label, _mode, count), res in results.items():
+        if res["slowest"]:
+            print("lab role, %d entries, %s: slowest tasks (last round) %s" % (count, label, "; ".join(
+                "%s %.2f s" % (name, seconds) for seconds, name in res["slowest"])))
+    report_ratios(results, counts, baseline)
+
+
+def report_ratios(results, counts, baseline):
     print("ratios (virter.core tool time; targets: <= 1.5x floor, >= 2x faster per VM than kcli, >= 8x faster"
           " than community.libvirt, < 1 MB written per VM):")
-    for count, together, mine in [(c, t, m) for c in counts for t in (True, False)
-                                  for m in ("virter.core", "virter.core static")]:
-        ours = results.get((mine, together, count))
+    for count, mode, mine in [(c, m, o) for c in counts for m in ("one", "separate") for o in OURS]:
+        ours = results.get((mine, mode, count))
         if ours is None:
             continue
         parts = []
         for label, target, invert in (("floor", 1.5, False), ("kcli", 2.0, True),
                                       ("c.l virt_install", 8.0, True), ("c.l overlay", 8.0, True)):
-            other = results.get((label, together, count))
+            other = results.get((label, mode, count))
             if other is None:
                 continue
             if invert:
@@ -555,7 +645,7 @@ def report(results, unmeasurable, counts, tools, rounds, started, baseline):
                 parts.append("%s %.2fx faster [%s]" % (label, ratio, "met" if ratio >= target else "MISSED"))
             else:
                 ratio = ours["tool"] / other["tool"]
-                tasks = 1 if together else count
+                tasks = 1 if mode == "one" else count
                 module = max(ours["tool"] - tasks * baseline[1], 0.0)
                 reachable = other["tool"] + tasks * baseline[1] + (count * baseline[2] if mine == "virter.core" else 0)
                 parts.append("%.2fx floor [%s] (wall %.2fx, module %.2f s = %.2fx, %.2fx reachable)" % (
@@ -565,16 +655,75 @@ def report(results, unmeasurable, counts, tools, rounds, started, baseline):
         parts.append("VM files %.0f KiB/VM [%s], with tool writes %.0f KiB/VM [%s]" % (
             ours["files"] / 1024, "met" if ours["files"] < 1e6 else "MISSED",
             size / 1024, "met" if size < 1e6 else "MISSED"))
-        print("  %-18s N=%d %-8s %s" % (mine, count, "one" if together else "separate", "; ".join(parts)))
-    for label, reason in unmeasurable.items():
-        print("not measurable: %s: %s" % (label, reason))
-    print("total bench time %.0f s" % (time.monotonic() - started))
+        print("  %-18s N=%d %-8s %s" % (mine, count, mode, "; ".join(parts)))
 
 
-def mode_name(label, together):
-    if label == "virt-install" and together:
+def report_issue_ratios(results, counts, baseline):
+    """The targets of the lab-in-one-call work, as "ratio (target)"; module = tool time
+    minus the ping task."""
+    print()
+    print("issue targets (tool time unless 'module'; ratio (target), not asserted):")
+
+    def tool(label, mode, count):
+        res = results.get((label, mode, count))
+        return None if res is None else res["tool"]
+
+    def line(text, mine, other, target):
+        if mine is not None and other:
+            print("  %-62s %5.2fx (%s)" % (text, mine / other, target))
+
+    floor, ping, entry = tool("floor", "one", 1), baseline[1], baseline[2]
+    static, dynamic = tool("virter.core static", "one", 1), tool("virter.core", "one", 1)
+    line("1 VM, one task, static: module vs floor", static and static - ping, floor, "target <= 1.5x")
+    line("1 VM, one task, dynamic: module vs floor + one host entry", dynamic and dynamic - ping,
+         floor and floor + entry, "target <= 1.5x")
+    for label in OURS:
+        line("1 VM, one task, %s: tool vs kcli" % label, tool(label, "one", 1), tool("kcli", "one", 1),
+             "target <= 1.3x")
+    for count in [c for c in counts if c > 1]:
+        kcli = tool("kcli", "separate", count)
+        for label in OURS:
+            group = tool(label, "one", count)
+            line("%s: lab role, %d entries vs kcli, %d commands" % (label, count, count),
+                 tool(label, "lab", count), kcli, "target <= 0.5x")
+            line("%s: lab role, %d entries vs count: %d, one task" % (label, count, count),
+                 tool(label, "lab", count), group, "target <= 1.2x")
+            line("%s: vms:, %d entries vs count: %d, one task" % (label, count, count),
+                 tool(label, "vms", count), group, "no target")
+            line("%s: %d separate tasks vs kcli, %d commands" % (label, count, count),
+                 tool(label, "separate", count), kcli, "target <= 1.0x")
+
+
+def report_profiles(profiles, results, baseline):
+    """The module's phases side by side for each variant measured."""
+    if not profiles:
+        return
+    labels = list(profiles)
+    rows = {}
+    for label in labels:
+        for phase, seconds, calls in profiles[label]:
+            rows.setdefault(phase, {})[label] = (seconds, calls)
+    print()
+    print("Where the module's time goes: virter_vm making 1 VM (wait_for: none), one run in a fresh Python"
+          " process without AnsiballZ; timers inclusive, summed over threads: rows overlap and need not add up")
+    header = "%-58s" % "phase" + "".join(" %22s" % label for label in labels)
+    print(header)
+    print("-" * len(header))
+    for phase, cells in rows.items():
+        print("%-58s" % phase + "".join(
+            " %15.3f s %4s" % (cells[label][0], "x%d" % cells[label][1]) if label in cells else " %22s" % "-"
+            for label in labels))
+    for label in labels:
+        res = results.get((label, "one", 1))
+        if res is not None:
+            print("%s under ansible-playbook (AnsiballZ), 1 VM in one task: module %.2f s (tool time minus the"
+                  " ping task)" % (label, res["tool"] - baseline[1]))
+
+
+def mode_name(label, mode):
+    if label == "virt-install" and mode == "one":
         return "N procs"
-    return "one" if together else "separate"
+    return {"vms": "vms:", "lab": "lab role"}.get(mode, mode)
 
 
 if __name__ == "__main__":
