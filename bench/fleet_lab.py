@@ -12,21 +12,24 @@ Measured, for each layout (best of ROUNDS by the role's time; the layouts altern
   the role's first task's start to the result of its last (the wait_for_connection through
   the hypervisor), taken by the callback plugin of bench/_timing.py;
 - where the role's time goes: "create" = the start pass, which starts every VM without
-  waiting (virter_vm, wait_for none) in rounds of one entry per hypervisor (tasks/present.yml
-  includes tasks/start_round.yml once per round), from the include's start to the last
-  result of its rounds; "boot+ready" = the wait pass (virter_vm, wait_for ready, on the
-  hypervisor), "jump" = wait_for_connection from the controller through the hypervisor,
-  "other" = the rest of the role (placement, key pair, known_hosts, add_host);
-- per host, in seconds from the role's start: the first start and last end of its entries'
-  create intervals, "running" = the last of its VMs' QEMU start (the "starting up" line of
-  libvirt's log on that host), "ready" = its last wait-pass item, "reached" = its last VM
-  answering from the controller; and whether the two hosts' create intervals overlap. An
-  entry's create interval starts where its item of its round's start task starts (when the
-  previous item ends, or the task starts: one loop on the controller). A round of one entry
-  runs that item synchronously: the interval ends with the item. A round of several runs each
-  item as an async job (`async`, `poll: 0`) that the item only launches: the interval ends
-  with the job's item of the round's async_status task, whose final result (`until`
-  finished, polled every second: up to ~1 s late) is the one the callback records;
+  waiting (virter_vm, wait_for none), "boot+ready" = the wait pass (virter_vm, wait_for
+  ready), each from its include of tasks/calls.yml to the last result of what that ran;
+  "jump" = wait_for_connection from the controller through the hypervisor, "other" = the
+  rest of the role (placement, check mode, key pair, known_hosts, add_host);
+- per host, in seconds from the role's start: the start and end of its call in the start
+  pass ("create"), "running" = the last of its VMs' QEMU start (the "starting up" line of
+  libvirt's log on that host), "ready" = the end of its call in the wait pass, "reached" =
+  its last VM answering from the controller; and whether the two hosts' create intervals
+  overlap. Each pass makes one virter_vm call per hypervisor (a loop over the calls, labelled
+  "<VMs> on <hypervisor>"). A call starts where its item of the pass's converge task starts
+  (when the previous item ends, or the task starts: one loop on the controller). A pass of
+  one call runs it synchronously: the call ends with its item. A pass of several runs each
+  call as an async job (`async`, `poll: 0`) that the item only launches: the call ends with
+  the job's item of the pass's async_status task, whose final result (`until` finished,
+  polled every second: up to ~1 s late) is the one the callback records. The jobs are
+  polled one after another: a later job's recorded end is no earlier than the earlier jobs'
+  (1 poll: it was done by then). The VMs and their addresses are the wait pass's call
+  results (the converge item, or the job's);
 - once, on the first VM of hv1 in the 2-host layout: one SSH command (`true`), median of 5
   runs: `ansible VM -m raw -a true` from the controller with the host variables the role
   gave the VM (jump through hv1, both host keys pinned), with Ansible's ControlPersist (the
@@ -71,10 +74,11 @@ IMAGE = "fbench-img"
 PREFIX = "fbench-"
 TIMEOUT = 1800
 SSH_RUNS = 5
-ROUNDS = "Start every VM of the lab, without waiting, in rounds of one entry per hypervisor"
 CREATE = "Start every VM of the lab, without waiting"
-JOBS = "Wait for the round's VMs to be started"
 WAIT = "Wait until every VM of the lab is ready"
+COLLECT = "Collect the lab's VMs"
+CONVERGE = "Converge each hypervisor's VMs in one call"
+JOBS = "Wait for the calls on the hypervisors"
 JUMP = "Reach every VM on another hypervisor from the controller, through its hypervisor"
 EXPORT = "bench: the VMs' inventory variables"
 # The host variables the role gives each VM that an SSH command needs.
@@ -172,67 +176,66 @@ class FleetLab:
                 raise RuntimeError("no task %r in the run: %s" % (name, [t["name"] for t in tasks]))
             return found[0]
 
-        include, wait, jump = task(ROUNDS), task(WAIT), task(JUMP)
-        # The start pass: the include, then per round its start task and its async_status task.
-        start_pass = [t for t in tasks if include["start"] <= t["start"] < wait["start"]]
-        rounds, entries = self.start_rounds(layout, start_pass)
+        create, wait, collect, jump = task(CREATE), task(WAIT), task(COLLECT), task(JUMP)
+        # Each pass: its include of tasks/calls.yml, then the tasks that ran.
+        start_pass = [t for t in tasks if create["start"] <= t["start"] < wait["start"]]
+        wait_pass = [t for t in tasks if wait["start"] <= t["start"] < collect["start"]]
+        calls = {"start": self.pass_calls(layout, start_pass), "wait": self.pass_calls(layout, wait_pass)}
         role = [t for t in tasks if not t["name"].endswith(EXPORT)]
         origin = role[0]["start"]
-        placed = {item["label"].split(" on ")[0]: item["hypervisor"] for item in wait["items"]}
         expected = {vm["name"]: vm["hypervisor"] for vm in vms}
-        if placed != expected:
-            raise RuntimeError("%s: VMs placed %s, expected %s" % (layout, placed, expected))
-        ready_vms = {vm["name"]: dict(vm, hypervisor=item["hypervisor"]) for item in wait["items"]
-                     for vm in item["vms"]}
+        for name, made in calls.items():
+            placed = {vm: call["hypervisor"] for call in made for vm in call["names"]}
+            if placed != expected:
+                raise RuntimeError("%s: the %s pass placed %s, expected %s" % (layout, name, placed, expected))
+        ready_vms = {vm["name"]: dict(vm, hypervisor=call["hypervisor"]) for call in calls["wait"]
+                     for vm in call["vms"]}
         if sorted(ready_vms) != sorted(expected) or not all(vm.get("ip") for vm in ready_vms.values()):
             raise RuntimeError("%s: not every VM is up with an address: %s" % (layout, ready_vms))
         reached = {item["label"]: item["end"] for item in jump["items"]}
-        if sorted(entries) != sorted(expected):
-            raise RuntimeError("%s: the start pass started %s, expected %s" % (
-                layout, sorted(entries), sorted(expected)))
         hosts = {}
         for host in sorted(set(expected.values())):
             mine = [name for name, on in expected.items() if on == host]
-            spans = [entries[name] for name in mine]
-            ready = [item["end"] for item in wait["items"] if item["hypervisor"] == host]
+            created = [c for c in calls["start"] if c["hypervisor"] == host]
             hosts[host] = {key: value - origin for key, value in {
-                "create start": min(s for s, _e in spans), "create end": max(e for _s, e in spans),
-                "running": max(qemu_started(host, mine).values()), "ready": max(ready),
+                "create start": min(c["start"] for c in created), "create end": max(c["end"] for c in created),
+                "running": max(qemu_started(host, mine).values()),
+                "ready": max(c["end"] for c in calls["wait"] if c["hypervisor"] == host),
                 "reached": max(reached[name] for name in mine)}.items()}
             hosts[host]["vms"] = len(mine)
         role_time = jump["end"] - origin
-        parts = {"create": task_span(start_pass), "boot+ready": span(wait), "jump": span(jump)}
+        parts = {"create": task_span(start_pass), "boot+ready": task_span(wait_pass), "jump": span(jump)}
         parts["other"] = role_time - sum(parts.values())
         return {"wall": wall, "role": role_time, "parts": parts, "hosts": hosts, "ready_vms": ready_vms,
-                "rounds": rounds}
+                "calls": calls}
 
     @staticmethod
-    def start_rounds(layout, start_pass):
-        """The start pass's rounds ([{"entries", "async", "polls"}]) and each entry's create
-        interval {name: (start, end)}: from its item of the start task to that item's end (a
-        synchronous round) or to its job's async_status item (an async round)."""
-        rounds, entries, current = [], {}, None
-        for task in start_pass:
-            if task["name"].endswith(CREATE):
-                current = {"entries": [], "async": False, "polls": 0}
-                rounds.append(current)
-                for prev, item in zip([task["start"]] + [i["end"] for i in task["items"]], task["items"]):
-                    name = item["label"].split(" on ")[0]
-                    entries[name] = (prev, item["end"])
-                    current["entries"].append(item["label"])
-            elif task["name"].endswith(JOBS) and task["items"]:
-                if current is None:
-                    raise RuntimeError("%s: %r before any start task" % (layout, JOBS))
-                current["async"] = True
-                for item in task["items"]:
-                    name = item["label"].split(" on ")[0]
-                    if item["label"] not in current["entries"]:
-                        raise RuntimeError("%s: job of %s, not started in its round %s" % (
-                            layout, item["label"], current["entries"]))
-                    # The last item of a label is the job's final (finished) result.
-                    entries[name] = (entries[name][0], item["end"])
-                    current["polls"] += item["attempts"] or 1
-        return rounds, entries
+    def pass_calls(layout, tasks):
+        """The calls of one pass, from its tasks: [{"hypervisor", "names", "start", "end",
+        "async", "polls", "vms"}], each from its item of the converge task to that item's end
+        (one call, synchronous) or to its job's async_status item (several calls, async)."""
+        converge = [t for t in tasks if t["name"].endswith(CONVERGE)]
+        jobs = [t for t in tasks if t["name"].endswith(JOBS)]
+        if len(converge) != 1 or len(jobs) != 1:
+            raise RuntimeError("%s: a pass of %s, expected one %r and one %r" % (
+                layout, [t["name"] for t in tasks], CONVERGE, JOBS))
+        converge, jobs = converge[0], jobs[0]
+        calls = {}
+        for prev, item in zip([converge["start"]] + [i["end"] for i in converge["items"]], converge["items"]):
+            names, host = item["label"].rsplit(" on ", 1)
+            calls[item["label"]] = {"hypervisor": host, "names": names.split(", "), "start": prev,
+                                    "end": item["end"], "async": False, "polls": 0, "vms": item["vms"]}
+        # An async_status item's own "hypervisor" is None (its item is the job): by label.
+        for item in jobs["items"]:
+            if item["label"] not in calls:
+                raise RuntimeError("%s: job of %s, not a call of its pass %s" % (layout, item["label"], list(calls)))
+            call = calls[item["label"]]
+            call.update(end=item["end"], polls=item["attempts"] or 1, vms=item["vms"])
+            call["async"] = True
+        if any(call["async"] != (len(calls) > 1) for call in calls.values()):
+            raise RuntimeError("%s: expected %s, got %s" % (
+                layout, "async calls" if len(calls) > 1 else "one synchronous call", list(calls.values())))
+        return list(calls.values())
 
     # -- one SSH command -------------------------------------------------------------
 
@@ -296,11 +299,13 @@ def span(task):
     return task_span([task])
 
 
-def describe_rounds(rounds):
-    """'2 rounds: [a on hv1 + b on hv2] async (5 polls), ...'."""
-    return "%d round%s: %s" % (len(rounds), "" if len(rounds) == 1 else "s", ", ".join(
-        "[%s] %s" % (" + ".join(one["entries"]), "async (%d polls)" % one["polls"] if one["async"] else "sync")
-        for one in rounds))
+def describe_calls(calls):
+    """'2 calls, async: [a on hv1] 3 polls, [b on hv2] 1 poll' or '1 call, sync: [a, b on hv1]'."""
+    def one(call):
+        polls = " %d poll%s" % (call["polls"], "" if call["polls"] == 1 else "s") if call["async"] else ""
+        return "[%s on %s]%s" % (", ".join(call["names"]), call["hypervisor"], polls)
+    return "%d call%s, %s: %s" % (len(calls), "" if len(calls) == 1 else "s",
+                                 "async" if calls[0]["async"] else "sync", ", ".join(one(c) for c in calls))
 
 
 def qemu_started(host, names):
@@ -371,7 +376,7 @@ def report(args, best, ssh, started):
           " hypervisor): %d VMs of 512M, TCG; best of %d; %d CPUs shared by both hosts (namespaces of one"
           " machine), load %.1f/%.1f/%.1f at the end" % (2 * n, args.rounds, os.cpu_count(), *load))
     print("wall = ansible-playbook; role = role's first task to its last result; create = start pass (no wait,"
-          " its rounds),"
+          " one call per hypervisor),"
           " boot+ready = wait pass, jump = wait_for_connection through the hypervisor, other = rest of the role")
     header = "%-16s %3s %8s %8s %8s %11s %8s %8s %9s" % (
         "layout", "VMs", "wall s", "role s", "create", "boot+ready", "jump", "other", "absent s")
@@ -390,9 +395,10 @@ def report(args, best, ssh, started):
           % (ratio, "met" if ratio <= 1.15 else "MISSED", two["wall"] / one["wall"],
              *(two["parts"][k] / one["parts"][k] for k in ("create", "boot+ready", "jump"))))
     print()
-    print("per host, seconds from the role's first task (create = its entries' start-pass intervals: launch to the"
+    print("per host, seconds from the role's first task (create = its call in the start pass: launch to the"
           " item's end, or to its async job's finished async_status item; running = its last"
-          " QEMU start, libvirt's log; ready = its last wait-pass item; reached = its last VM from the controller)")
+          " QEMU start, libvirt's log; ready = the end of its call in the wait pass, the same way;"
+          " reached = its last VM from the controller)")
     header = "%-16s %-4s %3s %12s %10s %8s %8s %8s" % (
         "layout", "host", "VMs", "create start", "create end", "running", "ready", "reached")
     print(header)
@@ -403,7 +409,9 @@ def report(args, best, ssh, started):
                 names[layout], host, row["vms"], row["create start"], row["create end"], row["running"],
                 row["ready"], row["reached"]))
     for layout in LAYOUTS:
-        print("start pass of %s: %s" % (names[layout], describe_rounds(best[layout]["rounds"])))
+        made = best[layout]["calls"]
+        print("calls of %s: start pass %s; wait pass %s" % (
+            names[layout], describe_calls(made["start"]), describe_calls(made["wait"])))
     hv1, hv2 = two["hosts"]["hv1"], two["hosts"]["hv2"]
     overlap = min(hv1["create end"], hv2["create end"]) - max(hv1["create start"], hv2["create start"])
     print("create intervals of hv1 and hv2 (2 hosts) overlap: %s (%.1f s in common; hv1 %.1f-%.1f, hv2 %.1f-%.1f)" % (
