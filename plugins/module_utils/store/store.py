@@ -91,10 +91,20 @@ class Store:
     def graph(self):
         return BackingGraph(dict((name, info.parent) for name, info in self.volumes().items()))
 
-    def refresh(self):
-        """Let libvirt see files placed in the pool directory; list again when asked."""
+    def refresh(self, names=None):
+        """Let libvirt see files placed in the pool directory; list again when asked.
+        With `names`, the files this run placed or moved away: only they are described
+        again, the rest of the listing stays (a refresh changes no other volume)."""
         call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
-        self._volumes = None
+        if names is None or self._volumes is None:
+            self._volumes = None
+            return
+        for name in names:
+            info = self.describe(name)
+            if info is None:
+                self._volumes.pop(name, None)
+            else:
+                self._volumes[name] = info
 
     def reread(self):
         """List again when asked: another run has changed the pool (through libvirt)."""
@@ -158,7 +168,7 @@ class Store:
         try:
             self.delete([name])
         except LibvirtError:
-            self.refresh()
+            self.refresh([name])
             if name in self.volumes():
                 raise
 
