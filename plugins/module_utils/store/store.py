@@ -175,12 +175,13 @@ class Store:
     # -- images -----------------------------------------------------------------------
 
     def image(self, name):
-        """The image `name` as the modules return it, or None."""
-        vols = self.volumes()
+        """The image `name` as the modules return it, or None. Before the pool is listed,
+        only the tag and the layers below it are described."""
+        vols = self._volumes if self._volumes is not None else self._chain_of(tag_volume(name))
         tag = vols.get(tag_volume(name))
         if tag is None:
             return None
-        chain = self.graph().chain(tag.name)
+        chain = BackingGraph(dict((vol, info.parent) for vol, info in vols.items())).chain(tag.name)
         top = vols[chain[0]] if chain else None
         return {
             "name": name,
@@ -189,6 +190,15 @@ class Store:
             "virtual_size": tag.capacity,
             "created": iso_time(top.mtime) if top else None,
         }
+
+    def _chain_of(self, name):
+        """{name: VolumeInfo} of volume `name` and the layers below it, looked up one by one."""
+        found = {}
+        info = self.describe(name)
+        while info is not None and info.name not in found:
+            found[info.name] = info
+            info = self.describe(info.parent) if info.parent else None
+        return found
 
     def images(self, name=None):
         names = sorted(
