@@ -23,9 +23,7 @@ from ansible_collections.virter.core.plugins.module_utils._libvirt import CHUNK
 from ansible_collections.virter.core.plugins.module_utils.image.lock import clear_ended, held_image
 from ansible_collections.virter.core.plugins.module_utils.store.layer_import import LayerImporter
 from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
-from ansible_collections.virter.core.plugins.module_utils.registry.pull import pull_image
-from ansible_collections.virter.core.plugins.module_utils.registry.push import push_image
-from ansible_collections.virter.core.plugins.module_utils.store.sources import FileSource, HttpSource
+from ansible_collections.virter.core.plugins.module_utils.store.sources import FileSource
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
 from ansible_collections.virter.core.plugins.module_utils.store.names import (
     kind,
@@ -71,6 +69,8 @@ class ImageService:
         result = {"changed": diff.changed or bool(save), "image": after,
                   "diff": diff.get_before_after()}
         if request.push_ref is not None:
+            # Here only: the registry client's imports cost more than an import from a file.
+            from ansible_collections.virter.core.plugins.module_utils.registry.push import push_image
             pushed, result["pushed"] = push_image(self.store, after and after["layers"], request.push_ref,
                                                   params, self.check_mode, self.importer.local_io)
             result["changed"] = result["changed"] or pushed
@@ -123,6 +123,8 @@ class ImageService:
     def _pull(self, request, before, params):
         """The image after a registry pull (in check mode, as the registry says it
         would be)."""
+        from ansible_collections.virter.core.plugins.module_utils.registry.pull import pull_image
+
         after = pull_image(self.store, self.importer, request.ref, request.name, params, self.check_mode)
         if self.check_mode and before is not None and before["top_layer"] == after["top_layer"]:
             return before
@@ -196,7 +198,12 @@ class _Request:
             FileSource(self.path).open()
 
     def open_source(self):
-        source = HttpSource(self.url) if self.source == "url" else FileSource(self.path)
+        if self.source == "url":
+            # Here only: Ansible's HTTP client is not needed for a file.
+            from ansible_collections.virter.core.plugins.module_utils.store.http_source import HttpSource
+            source = HttpSource(self.url)
+        else:
+            source = FileSource(self.path)
         source.open()
         return source
 

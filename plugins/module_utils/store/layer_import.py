@@ -126,7 +126,7 @@ class LayerImporter:
         os.chmod(path, LAYER_MODE)
         _write_back(path)
         (os.link if link else os.rename)(path, os.path.join(self.store.target_path, layer))
-        self.store.refresh()
+        self.store.refresh([layer, work])
 
     def _upload(self, path, digest):
         layer = layer_volume(digest)
@@ -140,7 +140,7 @@ class LayerImporter:
         except BaseException:
             undo(self.store.delete, [layer])
             raise
-        self.store.refresh()
+        self.store.refresh([layer])
 
     # -- commit -----------------------------------------------------------------------
 

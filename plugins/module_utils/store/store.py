@@ -91,10 +91,20 @@ class Store:
     def graph(self):
         return BackingGraph(dict((name, info.parent) for name, info in self.volumes().items()))
 
-    def refresh(self):
-        """Let libvirt see files placed in the pool directory; list again when asked."""
+    def refresh(self, names=None):
+        """Let libvirt see files placed in the pool directory; list again when asked.
+        With `names`, the files this run placed or moved away: only they are described
+        again, the rest of the listing stays (a refresh changes no other volume)."""
         call("refresh storage pool %s" % self.pool_name, self.pool.refresh, 0)
-        self._volumes = None
+        if names is None or self._volumes is None:
+            self._volumes = None
+            return
+        for name in names:
+            info = self.describe(name)
+            if info is None:
+                self._volumes.pop(name, None)
+            else:
+                self._volumes[name] = info
 
     def reread(self):
         """List again when asked: another run has changed the pool (through libvirt)."""
@@ -158,19 +168,20 @@ class Store:
         try:
             self.delete([name])
         except LibvirtError:
-            self.refresh()
+            self.refresh([name])
             if name in self.volumes():
                 raise
 
     # -- images -----------------------------------------------------------------------
 
     def image(self, name):
-        """The image `name` as the modules return it, or None."""
-        vols = self.volumes()
+        """The image `name` as the modules return it, or None. Before the pool is listed,
+        only the tag and the layers below it are described."""
+        vols = self._volumes if self._volumes is not None else self._chain_of(tag_volume(name))
         tag = vols.get(tag_volume(name))
         if tag is None:
             return None
-        chain = self.graph().chain(tag.name)
+        chain = BackingGraph(dict((vol, info.parent) for vol, info in vols.items())).chain(tag.name)
         top = vols[chain[0]] if chain else None
         return {
             "name": name,
@@ -179,6 +190,15 @@ class Store:
             "virtual_size": tag.capacity,
             "created": iso_time(top.mtime) if top else None,
         }
+
+    def _chain_of(self, name):
+        """{name: VolumeInfo} of volume `name` and the layers below it, looked up one by one."""
+        found = {}
+        info = self.describe(name)
+        while info is not None and info.name not in found:
+            found[info.name] = info
+            info = self.describe(info.parent) if info.parent else None
+        return found
 
     def images(self, name=None):
         names = sorted(

@@ -16,7 +16,7 @@ from ansible_collections.virter.core.plugins.module_utils.store import qcow2
 from ansible_collections.virter.core.plugins.module_utils._errors import LibvirtError, TransferFailed
 from ansible_collections.virter.core.plugins.module_utils.registry.reference import parse_reference
 from ansible_collections.virter.core.plugins.module_utils.registry.client import RegistryClient
-from ansible_collections.virter.core.plugins.module_utils.store.sources import HttpSource
+from ansible_collections.virter.core.plugins.module_utils.store.http_source import HttpSource
 from ansible_collections.virter.core.plugins.module_utils._transfer import reason
 
 
