@@ -442,6 +442,7 @@ options:
         type: str
 requirements:
   - pycdlib
+  - cryptography
 extends_documentation_fragment:
   - virter.core.common
   - virter.core.common.REGISTRY
@@ -666,7 +667,7 @@ from ansible_collections.virter.core.plugins.module_utils.vm import service
 def main():
     module = new_module(argument_spec=dict(options.argument_spec(), **REGISTRY_ARGUMENT_SPEC),
                         required_one_of=[("name", "vms")])
-    run(module, lambda conn: service.run(conn, module.params, module.check_mode), libraries=("pycdlib",))
+    run(module, lambda conn: service.run(conn, module.params, module.check_mode), libraries=("pycdlib", "cryptography"))
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ class Creator:
 
         def make(job):
             claim, host_keys = job
-            return self._create(build, claim, self._index(claimed, claim), host_keys.result())
+            return self._create(build, claim, self._index(claimed, claim), host_keys)
 
         # Host keys cost CPU and not the id: made beside the claims, before any VM runs.
         host_keys = [keygen.submit(_keys.generate_host_keys) for _job in create]
@@ -189,7 +189,8 @@ class Creator:
         return ids.index(claim[1])
 
     def _create(self, build, claim, index, host_keys):
-        """Define the VM of `claim`; when that fails, nothing of it stays behind."""
+        """Define the VM of `claim` with the host keys the future `host_keys` gives; when
+        that fails, nothing of it stays behind."""
         made = []
         try:
             return self._define(build, claim, index, host_keys, made)
@@ -198,11 +199,16 @@ class Creator:
             raise
 
     def _define(self, build, claim, index, host_keys, made):
-        """The volumes (each added to `made` once it exists) and the domain of `claim`."""
+        """The volumes (each added to `made` once it exists) and the domain of `claim`; the
+        boot volume is made while the host keys may still be in the making."""
         task, store, pool = self.task, build["store"], self.task.params["pool"]
         vm, vm_id, mac, _ip = claim
         with task.lock:
             self.check_volumes_free(vm, dict(task.domains))
+        boot, seed = work_volumes(vm)[:2]
+        store.create(boot, build["capacity"], "qcow2", build["top"])
+        made.append((pool, boot))
+        host_keys = host_keys.result()  # made meanwhile
         vnc_port, gdb_port = vm_spec.member_ports(task.spec, vm_id, index)
         instance = str(uuid.uuid4())
         files = {
@@ -212,9 +218,6 @@ class Creator:
         }
         if build["network_config"]:
             files["network-config"] = build["network_config"]
-        boot, seed = work_volumes(vm)[:2]
-        store.create(boot, build["capacity"], "qcow2", build["top"])
-        made.append((pool, boot))
         seed_data = cloudinit.seed_iso(files)
         seed_vol = store.create(seed, len(seed_data), "raw")
         made.append((pool, seed))
