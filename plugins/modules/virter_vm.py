@@ -242,7 +242,12 @@ options:
     choices: [ready, ssh, none]
     default: ready
   wait_timeout:
-    description: Seconds to wait for O(wait_for).
+    description:
+      - Seconds to wait for O(wait_for).
+      - With several VMs (O(count), O(vms)) they are waited for at once, and each has that long
+        from the moment the last one before it was ready, as if they were waited for one after
+        another (VMs that boot together share the host's CPUs). The wait fails when that
+        long passes without another VM becoming ready.
     type: int
     default: 300
   shutdown_timeout:
