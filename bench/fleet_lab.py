@@ -305,7 +305,7 @@ def describe_calls(calls):
         polls = " %d poll%s" % (call["polls"], "" if call["polls"] == 1 else "s") if call["async"] else ""
         return "[%s on %s]%s" % (", ".join(call["names"]), call["hypervisor"], polls)
     return "%d call%s, %s: %s" % (len(calls), "" if len(calls) == 1 else "s",
-                                 "async" if calls[0]["async"] else "sync", ", ".join(one(c) for c in calls))
+                                  "async" if calls[0]["async"] else "sync", ", ".join(one(c) for c in calls))
 
 
 def qemu_started(host, names):

@@ -409,7 +409,6 @@ class Bench:
                 path.unlink(missing_ok=True)
         self.conn.storagePoolLookupByName(POOL).refresh(0)
 
-
     def module_profile(self, static):
         """The phases of one virter_vm run making one VM (bench/_module_profile.py)."""
         self.cleanup()

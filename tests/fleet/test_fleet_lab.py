@@ -91,6 +91,9 @@ def playbook(path):
           module_defaults:
             virter.core.virter_vm:
               virt_type: qemu
+              # Both hosts are namespaces of this machine: the lab's four VMs boot at once
+              # under software emulation on its CPUs.
+              wait_timeout: 900
           roles:
             - role: virter.core.lab
               vars:
