@@ -1,6 +1,5 @@
 """virter_layer's service: its diff, and check mode against the real run, on libvirt's
 in-process test driver."""
-import libvirt
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils.image.lock import lock_name
@@ -21,26 +20,14 @@ def test_removal_diff_lists_layers_and_images_before_and_after():
 
 
 @pytest.fixture
-def pool():
-    """Layer A, B on A (image kid), C on A (no image): a fresh set for every test."""
-    conn = libvirt.open("test:///default")
+def pool(conn):
+    """Layer A, B on A (image kid), C on A (no image): a fresh set for every test (the shared
+    fixture removes them)."""
     storage = conn.storagePoolLookupByName(POOL)
-    made = []
-
-    def volume(name, backing=None):
-        made.append(storage.createXML(volume_xml(name, 1024, backing_digest=backing), 0).name())
-
-    volume("virter:layer:" + A)
-    volume("virter:layer:" + B, A)
-    volume("virter:layer:" + C, A)
-    volume("virter:tag:kid", B)
-    yield conn
-    for name in reversed(made):
-        try:
-            storage.storageVolLookupByName(name).delete(0)
-        except libvirt.libvirtError:
-            pass  # removed by the test
-    conn.close()
+    for name, backing in (("virter:layer:" + A, None), ("virter:layer:" + B, A), ("virter:layer:" + C, A),
+                          ("virter:tag:kid", B)):
+        storage.createXML(volume_xml(name, 1024, backing_digest=backing), 0)
+    return conn
 
 
 def volumes(conn):

@@ -1,6 +1,5 @@
 """The store's listing: an image described without listing the pool, and a refresh that
 describes only the volumes a run changed, on libvirt's in-process test driver."""
-import libvirt
 import pytest
 
 from ansible_collections.virter.core.plugins.module_utils.store.store import Store
@@ -11,21 +10,14 @@ POOL = "default-pool"
 
 
 @pytest.fixture
-def conn():
-    """Layer A, B on A, image kid on B, and a volume of no image."""
-    conn = libvirt.open("test:///default")
+def conn(conn):
+    """Layer A, B on A, image kid on B, and a volume of no image (the shared fixture removes
+    them)."""
     storage = conn.storagePoolLookupByName(POOL)
-    made = []
     for name, backing in (("virter:layer:" + A, None), ("virter:layer:" + B, A),
                           ("virter:tag:kid", B), ("other.qcow2", None)):
-        made.append(storage.createXML(volume_xml(name, 1024, backing_digest=backing), 0).name())
-    yield conn
-    for name in reversed(made):
-        try:
-            storage.storageVolLookupByName(name).delete(0)
-        except libvirt.libvirtError:
-            pass  # removed by the test
-    conn.close()
+        storage.createXML(volume_xml(name, 1024, backing_digest=backing), 0)
+    return conn
 
 
 class _Unlisted:
