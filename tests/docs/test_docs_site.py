@@ -89,7 +89,8 @@ def test_module_page_lists_the_options(profile):
     assert dom.xpath("string(//h1)").startswith("virter.core.virter_vm module")
     rows = option_table(dom, "parameter-")
     assert rows == {name: type_line(spec) for name, spec in options.items()}
-    assert rows["name"] == "string / required"
+    assert rows["name"] == "string"  # required unless vms, which the module checks
+    assert rows["vms"] == "list / elements=dictionary"
     assert rows["state"] == "string"
     assert rows["count"] == "integer"
     state = dom.xpath('//div[@id="parameter-state"]/ancestor::tr[1]/td[2]')[0].text_content()
