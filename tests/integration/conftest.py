@@ -28,6 +28,17 @@ def libvirt_conn():
     conn.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_leftovers(libvirt_conn):
+    """Start from a libvirt without what an interrupted earlier run left (its tests'
+    before/after comparisons and fixed ids would trip over it)."""
+    from helpers.state import clear_leftovers
+
+    cleared = clear_leftovers(libvirt_conn)
+    if cleared:
+        print(f"removed leftovers of an interrupted run: {', '.join(cleared)}", file=sys.stderr)
+
+
 @pytest.fixture(scope="session")
 def guest_image_file():
     """The guest image built by tools/build-guest-image (path in VIRTER_TEST_IMAGE)."""

@@ -46,3 +46,29 @@ def remove(conn, part, pool="default", network="default"):
         host = etree.Element("host", {k: v for k, v in (("mac", mac), ("ip", ip), ("name", name)) if v})
         net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
                    etree.tostring(host, encoding="unicode"), flags)
+
+
+def clear_leftovers(conn, prefix="vtest"):
+    """Remove what an interrupted earlier run of the tier left under the test prefix:
+    domains, networks and pools named `prefix...`, volumes of `default` naming it and the
+    default network's DHCP host entries for such VMs. Returns the names removed."""
+    import libvirt
+
+    part = only(libvirt_state(conn), prefix)
+    networks = [net for net in conn.listAllNetworks(0) if net.name().startswith(prefix)]
+    pools = [pool for pool in conn.listAllStoragePools(0) if pool.name().startswith(prefix)]
+    remove(conn, part)
+    for net in networks:
+        if net.isActive():
+            net.destroy()
+        if net.isPersistent():
+            net.undefine()
+    for pool in pools:
+        if pool.isActive():
+            for vol in pool.listAllVolumes(0):
+                vol.delete(0)
+            pool.destroy()
+        if pool.isPersistent():
+            pool.undefine()
+    return sorted(part["domains"] + part["volumes"] + [host[2] for host in part["hosts"]]
+                  + [net.name() for net in networks] + [pool.name() for pool in pools])
