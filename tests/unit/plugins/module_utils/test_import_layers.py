@@ -52,6 +52,7 @@ MAY_USE = {
     "vm": {"store", "locks", "registry", "image", "network"},
     "inventory": set(),
     "lab": {"vm"},
+    "provision": set(),
 }
 
 
