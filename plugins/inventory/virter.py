@@ -19,6 +19,10 @@ description:
     cache hits included; C(ansible_ssh_common_args) points at it, and
     C(ansible_host_key_checking) is set, so a configuration that turns host key checking
     off does not cancel the pinning.
+  - Every host has the variables C(virter_name), C(virter_id), C(virter_image),
+    C(virter_group), C(virter_network), C(virter_state), C(virter_uri) and
+    C(virter_known_hosts_file) (the pinned keys' file), which
+    P(virter.core.provision#role) and O(compose) can use.
   - For a hypervisor reached over SSH (C(qemu+ssh://), C(qemu+libssh://), C(qemu+libssh2://)) the
     VMs are reached through it, with a C(ProxyCommand) made as libvirt reaches the hypervisor (the
     URI's user, port, C(keyfile), C(command) and C(known_hosts)), so the hypervisor's host key
@@ -227,6 +231,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "virter_image": vm["image"],
                     "virter_group": vm["group"],
                     "virter_network": vm["network"],
+                    "virter_known_hosts_file": known_hosts,
                     "virter_state": vm["state"],
                     "virter_uri": uri,
                 }
