@@ -113,6 +113,10 @@ def test_as_written(module, tmp_path):
      "shown.msg | map(attribute='hypervisor') | list == ['hv1', 'hv2']"
      " and shown.msg[0].vms == [{'name': 'web', 'count': 2}, {'name': 'db', 'memory': '2G'}]"
      " and shown.msg[1].task == {'uri': 'qemu+ssh://root@hv2/system'} and shown.msg[1].indexes == [2]"),
+    ("provision_container", None,
+     "shown.msg.name == 'virter-web-1' and shown.msg.env == {'A': 'b', 'TARGETS': 'web-1',"
+     " 'VIRTER_ACCESS_NETWORK': '192.168.122.1/24'} and shown.msg.create[:2] == ['podman', 'create']"
+     " and shown.msg.create[-4:] == ['alpine:3', 'sh', '-c', 'env']"),
 ])
 def test_filters(name, lab_vms, check, tmp_path):
     """The filters' EXAMPLES give what their comments say."""
@@ -120,6 +124,38 @@ def test_filters(name, lab_vms, check, tmp_path):
     tasks[-1]["register"] = "shown"
     tasks.append({"name": "what the example gives", "ansible.builtin.assert": {"that": check}})
     run_examples(tmp_path, tasks, extra_vars={"virter_lab_vms": lab_vms} if lab_vms else None)
+
+
+PROVISION_FILE = """\
+version = 1
+[values]
+Greeting = "hello"
+[[steps]]
+[steps.rsync]
+source = "plugins/lookup/provision*.py"
+dest = "/opt"
+[[steps]]
+[steps.shell]
+script = "echo $G"
+[steps.shell.env]
+G = "{{.Greeting}}"
+"""
+
+
+@pytest.mark.parametrize("name, check", [
+    ("provision", "shown.msg | map(attribute='kind') | list == ['rsync', 'shell']"
+                  " and shown.msg[1].input == \"G=hi; export G\\necho $G\\n\""),
+    ("provision_paths", "shown.msg | map('basename') | list == ['provision.py', 'provision_paths.py']"),
+])
+def test_lookups(name, check, tmp_path):
+    """The lookups' EXAMPLES give what the check says, on a file whose rsync source lies in
+    the working directory (the checkout, where the tests run)."""
+    path = tmp_path / "provision.toml"
+    path.write_text(PROVISION_FILE)
+    tasks = example_tasks(name, kind="lookup", replace={"'provision.toml'": repr(str(path))})
+    tasks[-1]["register"] = "shown"
+    tasks.append({"name": "what the example gives", "ansible.builtin.assert": {"that": check}})
+    run_examples(tmp_path, tasks)
 
 
 def test_virter_image(tmp_path, guest_image_file, served_guest_image, registry, auth_registry):

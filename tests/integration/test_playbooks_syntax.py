@@ -13,7 +13,7 @@ def syntax_check(playbook):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("playbook", ["lab_up", "lab_down", "create", "destroy"])
+@pytest.mark.parametrize("playbook", ["lab_up", "lab_down", "provision", "create", "destroy"])
 def test_collection_playbook(playbook):
     syntax_check(f"virter.core.{playbook}")
 
