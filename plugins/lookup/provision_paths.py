@@ -11,7 +11,7 @@ name: provision_paths
 short_description: The controller paths a provisioning step uses, when it runs
 version_added: 0.1.0
 description:
-  - For a step of M(virter.core.provision#lookup), the host paths it uses, looked up when
+  - For a step of P(virter.core.provision#lookup), the host paths it uses, looked up when
     the step runs (an earlier step may have made them), confined to the current working
     directory as virter requires.
   - An rsync step gives C(sources), its glob's matches with symlinks resolved (a trailing
@@ -20,7 +20,7 @@ description:
     and with C(copy) also C(copy_dest), the directory the copy goes to, which must exist.
 options:
   _terms:
-    description: The steps, as the M(virter.core.provision#lookup) lookup returns them.
+    description: The steps, as the P(virter.core.provision#lookup) lookup returns them.
     required: true
     type: list
     elements: dict

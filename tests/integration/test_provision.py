@@ -63,10 +63,10 @@ def ssh(lab, name, command):
     return proc.stdout
 
 
-def provision(lab, workdir, text, extra=None, limit=None):
+def provision(lab, workdir, text, extra=None, limit=None, check=False):
     (workdir / "p.toml").write_text(textwrap.dedent(text))
     cmd = ["ansible-playbook", "-i", str(lab["source"]), "virter.core.provision",
-           "-e", "virter_provision_file=p.toml"]
+           "-e", "virter_provision_file=p.toml"] + (["--check"] if check else [])
     if extra:
         cmd += ["-e", yaml.safe_dump(extra, default_flow_style=True)]
     if limit:
@@ -169,6 +169,24 @@ def test_a_bad_file_fails_before_any_step(lab, tmp_path):
     assert "p.toml: steps[1].shell" in proc.stdout and "scirpt" in proc.stdout, proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert ssh(lab, lab["names"][0], "ls /root/never 2>/dev/null; true") == ""
+
+
+def test_check_mode_runs_no_step(lab, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "f").write_text("f\n")
+    proc = provision(lab, tmp_path, """\
+        version = 1
+        [[steps]]
+        [steps.shell]
+        script = "touch /root/checked"
+        [[steps]]
+        [steps.rsync]
+        source = "data"
+        dest = "/root/checked-data"
+        """, check=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in lab["names"]:
+        assert ssh(lab, name, "ls -d /root/checked /root/checked-data 2>/dev/null; true") == ""
 
 
 def test_image_build_with_a_provisioning_file(debian_image, tmp_path):
