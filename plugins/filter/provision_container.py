@@ -14,8 +14,10 @@ from ansible_collections.virter.core.plugins.module_utils.provision.container im
 def provision_container(step, hosts, engine, network, files):
     try:
         return plan(dict(step), [dict(host) for host in hosts], engine, dict(network), dict(files))
-    except (KeyError, ValueError) as exc:
-        raise AnsibleFilterError("container step: missing or bad %s" % exc)
+    except KeyError as exc:
+        raise AnsibleFilterError("container step: %s is missing" % exc)
+    except ValueError as exc:
+        raise AnsibleFilterError("container step: %s" % exc)
 
 
 class FilterModule(object):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.ansible_run import PlaybookFailed, run_playbook, run_task
+from helpers.ansible_run import run_playbook, run_task
 
 HERE = Path(__file__).resolve().parent
 GROUP = "vtest-prov"
@@ -153,6 +153,29 @@ def test_a_failing_step_stops_every_host(lab, tmp_path):
     assert f"steps[1] (shell) failed on {second} with exit status 7" in proc.stdout, proc.stdout
     for name in (first, second):
         assert ssh(lab, name, "ls /root/step0 /root/step2 2>/dev/null; true").split() == ["/root/step0"]
+
+
+def test_a_failing_container_is_copied_out_and_removed(lab, container_image, tmp_path):
+    (tmp_path / "out").mkdir()
+    proc = provision(lab, tmp_path, f"""\
+        version = 1
+        [[steps]]
+        [steps.container]
+        image = "{container_image}"
+        command = ["sh", "-c", "mkdir /out && echo $TARGETS > /out/targets && exit 5"]
+        [steps.container.copy]
+        source = "/out"
+        dest = "out"
+        [[steps]]
+        [steps.shell]
+        script = "touch /root/after-container"
+        """)
+    assert proc.returncode != 0
+    assert f"steps[0] (container {container_image}) failed with exit status 5" in proc.stdout, proc.stdout
+    assert sorted((tmp_path / "out" / "out" / "targets").read_text().strip().split(",")) == lab["names"]
+    assert subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True,
+                          check=True).stdout.strip() == ""
+    assert ssh(lab, lab["names"][0], "ls /root/after-container 2>/dev/null; true") == ""
 
 
 def test_a_bad_file_fails_before_any_step(lab, tmp_path):

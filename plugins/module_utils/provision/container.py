@@ -17,8 +17,12 @@ PULL = {"Always": "always", "IfNotExist": "missing", "Never": "never"}
 
 def target(host):
     """{name, ip, user} of one host, from its host variables (the lab role's or the
-    inventory plugin's: virter_name, ansible_host, ansible_user)."""
+    inventory plugin's: virter_name, ansible_host, ansible_user). A host reached through a
+    jump is refused: the container reaches its targets from the controller directly."""
     name = host.get("virter_name") or host["inventory_hostname"]
+    if host.get("virter_ssh_proxy_command") or "ProxyCommand" in (host.get("ansible_ssh_common_args") or ""):
+        raise ValueError("%s is reached through its hypervisor, and a container step reaches its targets "
+                         "from the controller directly (the VMs of the controller's own hypervisor)" % name)
     return {"name": name, "ip": host.get("ansible_host") or name, "user": host.get("ansible_user") or "root"}
 
 

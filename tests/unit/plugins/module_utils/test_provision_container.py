@@ -1,4 +1,6 @@
 """The container a container step runs in, as virter makes it."""
+import pytest
+
 from ansible_collections.virter.core.plugins.module_utils.provision.container import plan, target
 
 STEP = {"kind": "container", "image": "img:1", "pull": "IfNotExist", "command": ["sh", "-c", "env"],
@@ -46,3 +48,10 @@ def test_pull_policies_and_no_domain():
         assert args[args.index("--pull") + 1] == word
         assert "--dns-search" not in args and args[-1] == "img:1"
         assert args.count("--add-host") == 1
+
+
+@pytest.mark.parametrize("jump", [{"virter_ssh_proxy_command": "ssh -W %h:%p hv1"},
+                                  {"ansible_ssh_common_args": "-o ProxyCommand='ssh -W %h:%p hv1'"}])
+def test_a_target_behind_a_jump_is_refused_by_name(jump):
+    with pytest.raises(ValueError, match="web is reached through its hypervisor"):
+        plan(STEP, [dict(HOSTS[0], **jump)], "podman", NETWORK, FILES)
