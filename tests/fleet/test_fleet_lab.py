@@ -7,6 +7,7 @@ checking on both hops. Their image is one for the whole fleet: built by image_bu
 controller namespace, pulled by both hosts, once."""
 import json
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -55,13 +56,23 @@ def blob_pulls(log):
 
 
 def build(tmp_path, inventory):
-    """image_build on hv1, pushed to the registry."""
-    (tmp_path / "provision.yml").write_text(textwrap.dedent("""\
-        - name: Marker file
-          ansible.builtin.copy:
-            content: "built on hv1\\n"
-            dest: /root/built
-            mode: "0644"
+    """image_build on hv1 with a virter provisioning file (a shell step and an rsync, both
+    through hv1), pushed to the registry."""
+    (tmp_path / "marker").mkdir()
+    (tmp_path / "marker" / "rsynced").write_text("through hv1\n")
+    (tmp_path / "build.toml").write_text(textwrap.dedent("""\
+        version = 1
+        [values]
+        Host = "hv1"
+        [[steps]]
+        [steps.shell]
+        script = 'echo "built on $HOST" > /root/built'
+        [steps.shell.env]
+        HOST = "{{.Host}}"
+        [[steps]]
+        [steps.rsync]
+        source = "marker"
+        dest = "/root"
         """))
     book = tmp_path / "build.yml"
     book.write_text(textwrap.dedent(f"""\
@@ -74,12 +85,14 @@ def build(tmp_path, inventory):
                 virter_image_build_hypervisor: hv1
                 virter_image_build_name: fl-built
                 virter_image_build_base: {BASE}
-                virter_image_build_tasks: {tmp_path / "provision.yml"}
+                virter_image_build_provision_file: build.toml
                 virter_image_build_virt_type: qemu
                 virter_image_build_push_ref: {IMAGE}
                 virter_image_build_vm_options: {json.dumps(dict(OPTIONS, disk_cache="unsafe"))}
         """))
-    proc = fleet_exec("controller", ["ansible-playbook", *inventories(tmp_path, inventory), str(book)])
+    # The provisioning file's host paths are relative to the working directory, as with virter.
+    command = " ".join(shlex.quote(arg) for arg in ["ansible-playbook", *inventories(tmp_path, inventory), str(book)])
+    proc = fleet_exec("controller", ["sh", "-c", f"cd {shlex.quote(str(tmp_path))} && exec {command}"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -116,6 +129,12 @@ def playbook(path):
               changed_when: false
               check_mode: false  # it only reads
               failed_when: built.stdout != 'built on hv1'
+            - name: The image has what the provisioning file's rsync step copied
+              ansible.builtin.command: cat /root/marker/rsynced
+              register: rsynced
+              changed_when: false
+              check_mode: false  # it only reads
+              failed_when: rsynced.stdout != 'through hv1'
             - name: The VM is who it claims to be
               ansible.builtin.command: hostname
               register: hostname
