@@ -17,14 +17,7 @@ __metaclass__ = type
 
 import os
 
-try:
-    import tomllib as toml_reader  # Python 3.11+
-except ImportError:
-    try:
-        import tomli as toml_reader
-    except ImportError:
-        toml_reader = None
-
+from ansible_collections.virter.core.plugins.module_utils import _toml
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput, NotFound
 
 
@@ -50,12 +43,11 @@ def lookup(name, environ=None):
 
 
 def _read(path):
-    if toml_reader is None:
-        raise InvalidInput("reading %s needs Python 3.11 or the tomli package on the "
-                           "managed host; or give a full http(s) URL" % path)
+    if _toml.MISSING:
+        raise InvalidInput("reading %s %s on the managed host; or give a full http(s) URL" % (path, _toml.MISSING))
     try:
         with open(path, "rb") as handle:
-            data = toml_reader.load(handle)
+            data = _toml.loads(handle.read().decode("utf-8"))
     except (IOError, OSError, ValueError) as exc:
         raise InvalidInput("cannot read image list %s: %s" % (path, exc))
     if data.get("version") != 1:

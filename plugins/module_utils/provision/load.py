@@ -15,14 +15,7 @@ __metaclass__ = type
 import os
 from collections import namedtuple
 
-try:
-    import tomllib as toml_reader  # Python 3.11+
-except ImportError:
-    try:
-        import tomli as toml_reader
-    except ImportError:
-        toml_reader = None
-
+from ansible_collections.virter.core.plugins.module_utils import _toml
 from ansible_collections.virter.core.plugins.module_utils._errors import InvalidInput
 from ansible_collections.virter.core.plugins.module_utils.provision import format as file_format
 from ansible_collections.virter.core.plugins.module_utils.provision import model, overrides as set_paths
@@ -47,10 +40,10 @@ def parse(text, name, overrides=None, base_dir=None, pull_default="IfNotExist", 
     working directory host paths must stay in (default: the current one); `pull_default`
     is the policy of container steps that name none, `pull_override` (if given) the policy
     of all; `overrides_name` names the overrides in messages."""
-    if toml_reader is None:
-        raise InvalidInput("reading provisioning file %s needs Python 3.11 or the tomli package" % name)
+    if _toml.MISSING:
+        raise InvalidInput("reading provisioning file %s %s" % (name, _toml.MISSING))
     try:
-        doc = toml_reader.loads(text)
+        doc = _toml.loads(text)
     except ValueError as exc:
         raise InvalidInput("%s: not valid TOML: %s" % (name, exc))
     file_format.check(doc, name, complete=False)

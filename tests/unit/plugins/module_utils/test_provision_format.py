@@ -132,7 +132,7 @@ def test_load_reads_the_file_and_names_it(tmp_path):
 
 
 def test_without_a_toml_reader_the_message_says_what_to_install(monkeypatch):
-    from ansible_collections.virter.core.plugins.module_utils.provision import load as load_module
-    monkeypatch.setattr(load_module, "toml_reader", None)
+    from ansible_collections.virter.core.plugins.module_utils import _toml
+    monkeypatch.setattr(_toml, "MISSING", "needs Python 3.11 or the tomli package")
     with pytest.raises(InvalidInput, match="^reading provisioning file p.toml needs Python 3.11 or the tomli package$"):
         parse("version = 1", "p.toml")
