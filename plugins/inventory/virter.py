@@ -22,7 +22,7 @@ description:
   - Every host has the variables C(virter_name), C(virter_id), C(virter_image),
     C(virter_group), C(virter_network), C(virter_state), C(virter_uri) and
     C(virter_known_hosts_file) (the pinned keys' file), which
-    P(virter.core.provision#role) and O(compose) can use.
+    the C(virter.core.provision) role and O(compose) can use.
   - For a hypervisor reached over SSH (C(qemu+ssh://), C(qemu+libssh://), C(qemu+libssh2://)) the
     VMs are reached through it, with a C(ProxyCommand) made as libvirt reaches the hypervisor (the
     URI's user, port, C(keyfile), C(command) and C(known_hosts)), so the hypervisor's host key

@@ -16,7 +16,7 @@ description:
     refuses unknown keys and bad values naming the file and the key, applies C(--set)-style
     overrides, templates exactly the fields virter templates (C({{.Key}}) from C([values]),
     a missing key is an error) and merges the global C([env]) under each step's.
-  - The role P(virter.core.provision#role) runs the steps; this lookup is what it reads them with.
+  - The C(virter.core.provision) role runs the steps; this lookup is what it reads them with.
   - Host paths (rsync sources, a container step's copy destination) must lie inside the
     current working directory, as virter requires.
 options:
