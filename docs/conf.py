@@ -39,6 +39,7 @@ ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/devel/'
 ANSIBLE_LABELS = {
     'common_return_values': 'reference_appendices/common_return_values.html',
     'ansible_configuration_settings': 'reference_appendices/config.html',
+    'action_plugins': 'plugins/action.html',
 }
 BUILTIN_PLUGIN = re.compile(r'ansible_collections\.ansible\.builtin\.(\w+)')
 

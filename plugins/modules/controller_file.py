@@ -13,7 +13,7 @@ short_description: Write a file on the controller, in the controller's own proce
 version_added: 0.1.0
 description:
   - Writes O(content) to O(path) on the controller (where C(ansible-playbook) runs), whatever
-    host the task is for, without running a module. The lab role writes the lab's
+    host the task is for, without running a module (it is an action plugin). The lab role writes the lab's
     known_hosts file and OpenSSH config with it, one task each instead of the module runs
     M(ansible.builtin.file) and M(ansible.builtin.copy) take.
   - The file is replaced at once (a temporary file in its directory, renamed), its
@@ -37,9 +37,6 @@ options:
 extends_documentation_fragment:
   - virter.core.attributes
 attributes:
-  action:
-    support: full
-    description: Runs on the controller, as an action plugin.
   check_mode:
     support: full
   diff_mode:
